@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IConsortiumGovernance} from "./interfaces/IConsortiumGovernance.sol";
+import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {ConsortiumRoles} from "./libraries/ConsortiumRoles.sol";
+import {UnLocode} from "./libraries/UnLocode.sol";
+
+/// @title PortLink consortium governance
+/// @notice Proposals and votes of the port authorities; the only account allowed to change the registry.
+/// @dev The electorate is the registry's count of active port authorities at the time of each vote, so a
+/// suspension shrinks it at once. A proposal is carried out by the vote that gives it a strict majority; if the
+/// registry then refuses the change (say the member was admitted by an earlier proposal meanwhile) the proposal
+/// ends `Failed` with the registry's revert data in the event, and the vote still stands.
+contract ConsortiumGovernance is IConsortiumGovernance {
+    // ------------------------------------------------------------------ storage
+
+    /// @notice The registry governed; it names this contract as its governance.
+    IConsortiumRegistry private immutable _registry;
+
+    uint256 private _proposalCount;
+    mapping(uint256 proposalId => Proposal) private _proposals;
+    mapping(uint256 proposalId => mapping(address voter => bool)) private _voted;
+
+    /// @param registry_ The consortium registry, which must name this contract as its governance.
+    constructor(address registry_) {
+        if (registry_ == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
+        if (IConsortiumRegistry(registry_).governance() != address(this)) {
+            revert IConsortiumRegistry.ConsortiumOnlyGovernance(address(this));
+        }
+        _registry = IConsortiumRegistry(registry_);
+    }
+
+    modifier onlyPortAuthority() {
+        if (!_registry.hasRole(ConsortiumRoles.PORT_AUTHORITY, msg.sender)) {
+            revert GovernanceNotPortAuthority(msg.sender);
+        }
+        _;
+    }
+
+    // ------------------------------------------------------------------ proposals
+
+    /// @inheritdoc IConsortiumGovernance
+    function proposeMember(address account, string calldata name, string calldata orgId, bytes32 role, bytes5 port)
+        external
+        onlyPortAuthority
+        returns (uint256 proposalId)
+    {
+        _requireAccount(account);
+        _requireName(name);
+        if (role != bytes32(0)) _requireRole(role, port);
+        Proposal storage p = _newProposal(ProposalKind.AddMember);
+        p.account = account;
+        p.name = name;
+        p.orgId = orgId;
+        p.role = role;
+        p.port = port;
+        return _open(p);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function proposePort(
+        bytes5 code,
+        string calldata name,
+        address authority,
+        string calldata authorityName,
+        string calldata authorityOrgId
+    ) external onlyPortAuthority returns (uint256 proposalId) {
+        if (!UnLocode.isValid(code)) revert IConsortiumRegistry.ConsortiumInvalidUnLocode(code);
+        _requireName(name);
+        _requireAccount(authority);
+        if (!_registry.isActiveMember(authority)) _requireName(authorityName);
+        Proposal storage p = _newProposal(ProposalKind.AddPort);
+        p.port = code;
+        p.name = name;
+        p.account = authority;
+        p.authorityName = authorityName;
+        p.orgId = authorityOrgId;
+        return _open(p);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function proposeRoleGrant(address account, bytes32 role, bytes5 port)
+        external
+        onlyPortAuthority
+        returns (uint256 proposalId)
+    {
+        return _proposeRoleChange(ProposalKind.GrantRole, account, role, port);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function proposeRoleRevoke(address account, bytes32 role, bytes5 port)
+        external
+        onlyPortAuthority
+        returns (uint256 proposalId)
+    {
+        return _proposeRoleChange(ProposalKind.RevokeRole, account, role, port);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function proposeSuspension(address account, bytes32 reason) external onlyPortAuthority returns (uint256 proposalId) {
+        _requireAccount(account);
+        Proposal storage p = _newProposal(ProposalKind.SuspendMember);
+        p.account = account;
+        p.key = reason;
+        return _open(p);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function proposeReinstatement(address account) external onlyPortAuthority returns (uint256 proposalId) {
+        _requireAccount(account);
+        Proposal storage p = _newProposal(ProposalKind.ReinstateMember);
+        p.account = account;
+        return _open(p);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function proposeParameter(bytes32 key, uint256 value) external onlyPortAuthority returns (uint256 proposalId) {
+        Proposal storage p = _newProposal(ProposalKind.SetParameter);
+        p.key = key;
+        p.value = value;
+        return _open(p);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function vote(uint256 proposalId, bool support) external onlyPortAuthority {
+        _vote(proposalId, support);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function cancel(uint256 proposalId) external {
+        Proposal storage p = _requireActive(proposalId);
+        if (p.proposer != msg.sender) revert GovernanceNotProposer(proposalId, msg.sender);
+        p.state = ProposalState.Cancelled;
+        emit ProposalCancelled(proposalId);
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /// @inheritdoc IConsortiumGovernance
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function getProposal(uint256 proposalId) external view returns (Proposal memory) {
+        if (_proposals[proposalId].kind == ProposalKind.None) revert GovernanceUnknownProposal(proposalId);
+        return _proposals[proposalId];
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function state(uint256 proposalId) public view returns (ProposalState) {
+        Proposal storage p = _proposals[proposalId];
+        if (p.state == ProposalState.Active && block.timestamp > p.expiresAt) return ProposalState.Expired;
+        return p.state;
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function hasVoted(uint256 proposalId, address voter) external view returns (bool) {
+        return _voted[proposalId][voter];
+    }
+
+    /// @inheritdoc IConsortiumGovernance
+    function proposalCount() external view returns (uint256) {
+        return _proposalCount;
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    function _proposeRoleChange(ProposalKind kind, address account, bytes32 role, bytes5 port)
+        private
+        returns (uint256)
+    {
+        _requireAccount(account);
+        _requireRole(role, port);
+        Proposal storage p = _newProposal(kind);
+        p.account = account;
+        p.role = role;
+        p.port = port;
+        return _open(p);
+    }
+
+    function _newProposal(ProposalKind kind) private returns (Proposal storage p) {
+        uint256 id = ++_proposalCount;
+        p = _proposals[id];
+        p.kind = kind;
+        p.state = ProposalState.Active;
+        p.proposer = msg.sender;
+        p.createdAt = uint64(block.timestamp);
+        p.expiresAt = uint64(block.timestamp + _registry.parameter(ConsortiumRoles.PROPOSAL_LIFETIME));
+    }
+
+    /// @dev Emits the creation and casts the proposer's vote for it (which passes it at once in a consortium
+    /// of one port).
+    function _open(Proposal storage p) private returns (uint256 id) {
+        id = _proposalCount;
+        emit ProposalCreated(
+            id, p.kind, p.proposer, p.account, p.role, p.port, p.key, p.value, p.name, p.orgId, p.authorityName, p.expiresAt
+        );
+        _vote(id, true);
+    }
+
+    function _vote(uint256 proposalId, bool support) private {
+        Proposal storage p = _requireActive(proposalId);
+        if (_voted[proposalId][msg.sender]) revert GovernanceAlreadyVoted(proposalId, msg.sender);
+        _voted[proposalId][msg.sender] = true;
+        if (support) ++p.forVotes;
+        else ++p.againstVotes;
+        uint256 electorate = _registry.activeAuthorityCount();
+        emit VoteCast(proposalId, msg.sender, support, p.forVotes, p.againstVotes, electorate);
+
+        if (uint256(p.forVotes) * 2 > electorate) {
+            _execute(proposalId, p);
+        } else if (uint256(p.againstVotes) * 2 >= electorate) {
+            // Even if every remaining authority voted for it, the proposal could at most tie.
+            p.state = ProposalState.Defeated;
+            emit ProposalDefeated(proposalId);
+        }
+    }
+
+    /// @dev Effects first: the proposal is marked executed before the registry is called, and marked failed
+    /// with the registry's revert data if the registry refuses.
+    function _execute(uint256 proposalId, Proposal storage p) private {
+        p.state = ProposalState.Executed;
+        (bool ok, bytes memory reason) = address(_registry).call(_registryCall(p));
+        if (ok) {
+            emit ProposalExecuted(proposalId);
+        } else {
+            p.state = ProposalState.Failed;
+            emit ProposalFailed(proposalId, reason);
+        }
+    }
+
+    function _registryCall(Proposal storage p) private view returns (bytes memory) {
+        ProposalKind kind = p.kind;
+        if (kind == ProposalKind.AddMember) {
+            return abi.encodeCall(IConsortiumRegistry.addMember, (p.account, p.name, p.orgId, p.role, p.port));
+        }
+        if (kind == ProposalKind.AddPort) {
+            return abi.encodeCall(IConsortiumRegistry.addPort, (p.port, p.name, p.account, p.authorityName, p.orgId));
+        }
+        if (kind == ProposalKind.GrantRole) {
+            return abi.encodeCall(IConsortiumRegistry.grantMemberRole, (p.account, p.role, p.port));
+        }
+        if (kind == ProposalKind.RevokeRole) {
+            return abi.encodeCall(IConsortiumRegistry.revokeMemberRole, (p.account, p.role, p.port));
+        }
+        if (kind == ProposalKind.SuspendMember) {
+            return abi.encodeCall(IConsortiumRegistry.suspendMember, (p.account, p.key));
+        }
+        if (kind == ProposalKind.ReinstateMember) {
+            return abi.encodeCall(IConsortiumRegistry.reinstateMember, (p.account));
+        }
+        return abi.encodeCall(IConsortiumRegistry.setParameter, (p.key, p.value));
+    }
+
+    function _requireActive(uint256 proposalId) private view returns (Proposal storage p) {
+        p = _proposals[proposalId];
+        if (p.kind == ProposalKind.None) revert GovernanceUnknownProposal(proposalId);
+        ProposalState current = state(proposalId);
+        if (current != ProposalState.Active) revert GovernanceProposalNotActive(proposalId, current);
+    }
+
+    function _requireAccount(address account) private pure {
+        if (account == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
+    }
+
+    function _requireName(string calldata name) private pure {
+        if (bytes(name).length == 0) revert IConsortiumRegistry.ConsortiumEmptyName();
+    }
+
+    function _requireRole(bytes32 role, bytes5 port) private pure {
+        if (!ConsortiumRoles.isKnown(role)) revert IConsortiumRegistry.ConsortiumUnknownRole(role);
+        if (ConsortiumRoles.isPortScoped(role)) {
+            if (port == bytes5(0)) revert IConsortiumRegistry.ConsortiumRoleNeedsPort(role);
+        } else if (port != bytes5(0)) {
+            revert IConsortiumRegistry.ConsortiumRoleIsGlobal(role, port);
+        }
+    }
+}
