@@ -1,0 +1,1 @@
+"""Chain access: the only layer that talks to web3.py and the node."""

@@ -1,0 +1,91 @@
+"""Connecting to a node and sending transactions with a chosen signer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import TimeExhausted
+from web3.middleware import ExtraDataToPOAMiddleware
+from web3.types import TxParams, TxReceipt, Wei
+
+from portlink.errors import ChainUnavailableError, DeploymentError
+
+
+def connect(rpc_url: str, *, poa: bool = False, timeout: float = 30.0) -> Web3:
+    """A web3 client for ``rpc_url``; raises :class:`ChainUnavailableError` if the node does not answer."""
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    if poa:
+        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    if not w3.is_connected():
+        raise ChainUnavailableError(f"no JSON-RPC node answers at {rpc_url}")
+    return w3
+
+
+class Signer(Protocol):
+    """Something that can send a transaction from :attr:`address`."""
+
+    @property
+    def address(self) -> ChecksumAddress:
+        """The sending account."""
+        ...
+
+    def send(self, w3: Web3, tx: TxParams) -> HexBytes:
+        """Sign (or have the node sign) and broadcast ``tx``; returns the transaction hash."""
+        ...
+
+
+@dataclass(frozen=True)
+class NodeAccountSigner:
+    """An account the node holds unlocked (Anvil's dev accounts): the node signs with eth_sendTransaction."""
+
+    address: ChecksumAddress
+
+    def send(self, w3: Web3, tx: TxParams) -> HexBytes:
+        """Broadcast through ``eth_sendTransaction``."""
+        return HexBytes(w3.eth.send_transaction({**tx, "from": self.address}))
+
+
+class LocalKeySigner:
+    """A private key held by this process (eth-account, coincurve-accelerated)."""
+
+    def __init__(self, private_key: str) -> None:
+        self._account: LocalAccount = Account.from_key(private_key)
+
+    @property
+    def address(self) -> ChecksumAddress:
+        """The key's address."""
+        return self._account.address
+
+    def send(self, w3: Web3, tx: TxParams) -> HexBytes:
+        """Fill nonce, gas and fees, sign locally and broadcast the raw transaction."""
+        full: TxParams = {**tx, "from": self.address, "chainId": w3.eth.chain_id}
+        full.setdefault("nonce", w3.eth.get_transaction_count(self.address, "pending"))
+        full.setdefault("gas", w3.eth.estimate_gas(full))
+        if "gasPrice" not in full and "maxFeePerGas" not in full:
+            base = w3.eth.get_block("latest").get("baseFeePerGas")
+            if base is None:
+                full["gasPrice"] = w3.eth.gas_price
+            else:
+                tip = w3.eth.max_priority_fee
+                full["maxPriorityFeePerGas"] = tip
+                full["maxFeePerGas"] = Wei(2 * base + tip)
+        signed = self._account.sign_transaction(full)  # type: ignore[arg-type]
+        return HexBytes(w3.eth.send_raw_transaction(signed.raw_transaction))
+
+
+def transact(w3: Web3, signer: Signer, tx: TxParams, *, what: str, timeout: float = 120.0) -> TxReceipt:
+    """Send ``tx`` and wait for its receipt; a revert or timeout is a :class:`DeploymentError` naming ``what``."""
+    tx_hash = signer.send(w3, tx)
+    try:
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
+    except TimeExhausted:
+        raise DeploymentError(f"{what}: no receipt for {tx_hash.to_0x_hex()} after {timeout:.0f}s") from None
+    if receipt["status"] != 1:
+        raise DeploymentError(f"{what}: transaction {tx_hash.to_0x_hex()} reverted")
+    return receipt

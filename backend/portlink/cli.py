@@ -1,0 +1,112 @@
+"""The ``portlink`` command line: bring up a local stack, deploy to a chain, show a deployment."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from portlink.chain.client import connect
+from portlink.chain.devnode import DevNode
+from portlink.deployment.deploy import DeployResult
+from portlink.deployment.manifest import load_manifest
+from portlink.deployment.service import deploy_configured
+from portlink.errors import PortLinkError
+from portlink.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="PortLink: ports, customs and trade finance.")
+
+
+def _summary(result: DeployResult, rpc_url: str) -> str:
+    m = result.manifest
+    lines = [
+        f"PortLink {'already deployed' if result.reused else 'deployed'} on chain {m.chain_id}",
+        f"  RPC URL        {rpc_url}",
+        f"  chain id       {m.chain_id}",
+        f"  genesis        {m.genesis_hash}",
+        f"  manifest       {result.manifest_path.resolve()}",
+    ]
+    for name, c in m.contracts.items():
+        lines.append(f"  {name:<22} {c.address}  (block {c.block_number})")
+    return "\n".join(lines)
+
+
+@app.command()
+def up(
+    reset: Annotated[bool, typer.Option(help="Forget the local chain and its manifest first.")] = False,
+) -> None:
+    """Start a local Anvil chain, deploy and seed the consortium, and stay up until Ctrl-C."""
+    settings = Settings()
+    if reset:
+        settings.anvil_state_path.unlink(missing_ok=True)
+        settings.manifest_path.unlink(missing_ok=True)
+    node = DevNode(
+        settings.anvil_binary,
+        host=settings.anvil_host,
+        port=settings.anvil_port,
+        chain_id=settings.anvil_chain_id,
+        state_path=settings.anvil_state_path,
+        log_path=settings.anvil_state_path.with_name("anvil.log"),
+    )
+    node.start()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        settings = settings.model_copy(update={"rpc_url": node.rpc_url})
+        w3 = connect(node.rpc_url)
+        result = deploy_configured(w3, settings)
+        typer.echo(_summary(result, node.rpc_url))
+        typer.echo(f"  anvil state    {settings.anvil_state_path.resolve()}")
+        typer.echo("Up. Press Ctrl-C to stop (the chain is saved and reused next time).", err=False)
+        status = node.wait()
+        raise PortLinkError(f"anvil stopped unexpectedly (status {status})")
+    except KeyboardInterrupt:
+        typer.echo("\nStopping; chain state saved.")
+    finally:
+        node.stop()
+
+
+@app.command("deploy")
+def deploy_cmd() -> None:
+    """Deploy and seed the consortium on PORTLINK_RPC_URL, or confirm the existing deployment."""
+    settings = Settings()
+    w3 = connect(settings.rpc_url, poa=settings.poa)
+    typer.echo(_summary(deploy_configured(w3, settings), settings.rpc_url))
+
+
+@app.command()
+def manifest() -> None:
+    """Show the deployment the manifest at PORTLINK_MANIFEST_PATH records."""
+    settings = Settings()
+    m = load_manifest(settings.manifest_path)
+    typer.echo(m.model_dump_json(by_alias=True, indent=2))
+
+
+def main() -> None:
+    """Entry point: runs the app and turns PortLink errors into one line on stderr."""
+    try:
+        app(standalone_mode=False)
+    except PortLinkError as exc:
+        typer.echo(f"portlink: error: {exc}", err=True)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own exit codes
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""The one deployment path: ``make run``, the tests and ``ape run deploy`` all call :func:`deploy`.
+
+Deploying is idempotent. With a manifest for this chain already written, :func:`deploy` checks that the chain
+still holds the contracts it records and that the compiled contracts and seed are the ones deployed, and sends
+nothing. A manifest written for another chain is refused (:class:`StaleManifestError`), as are contracts or a
+seed changed since deployment (:class:`ContractsChangedError`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import rlp  # type: ignore[import-untyped]
+from eth_typing import ChecksumAddress
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from web3 import Web3
+from web3.types import TxReceipt
+
+from portlink.chain.artifacts import ContractArtifact, require
+from portlink.chain.client import Signer, transact
+from portlink.deployment.manifest import (
+    DeployedContract,
+    Manifest,
+    load_manifest,
+    save_manifest,
+    write_abi,
+)
+from portlink.deployment.seed import Seed
+from portlink.errors import ContractsChangedError, DeploymentError, StaleManifestError
+
+REGISTRY = "ConsortiumRegistry"
+GOVERNANCE = "ConsortiumGovernance"
+#: Contracts in deployment order.
+CONTRACTS = (REGISTRY, GOVERNANCE)
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    """What :func:`deploy` did."""
+
+    manifest: Manifest
+    manifest_path: Path
+    reused: bool
+
+
+def create_address(sender: str, nonce: int) -> ChecksumAddress:
+    """The address a contract created by ``sender`` with transaction ``nonce`` gets (CREATE)."""
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
+
+
+def chain_identity(w3: Web3) -> tuple[int, str]:
+    """The chain id and genesis block hash: together they tell one chain from another."""
+    genesis = w3.eth.get_block(0)
+    return w3.eth.chain_id, genesis["hash"].to_0x_hex()
+
+
+def deploy(
+    w3: Web3,
+    signer: Signer,
+    artifacts: dict[str, ContractArtifact],
+    seed: Seed,
+    seed_sha256: str,
+    manifest_path: Path,
+    *,
+    timeout: float = 120.0,
+) -> DeployResult:
+    """Deploy and seed the consortium contracts, or reuse the deployment ``manifest_path`` records."""
+    compiled = {name: require(artifacts, name) for name in CONTRACTS}
+    chain_id, genesis_hash = chain_identity(w3)
+    if manifest_path.exists():
+        manifest = load_manifest(manifest_path)
+        verify(w3, manifest, manifest_path, compiled, seed_sha256, chain_id=chain_id, genesis_hash=genesis_hash)
+        return DeployResult(manifest, manifest_path, reused=True)
+
+    nonce = w3.eth.get_transaction_count(signer.address, "pending")
+    predicted_governance = create_address(signer.address, nonce + 1)
+    registry_receipt = _deploy_one(
+        w3,
+        signer,
+        compiled[REGISTRY],
+        (predicted_governance, seed.port_seeds(), seed.member_seeds()),
+        nonce=nonce,
+        timeout=timeout,
+    )
+    registry_address = _contract_address(registry_receipt)
+    governance_receipt = _deploy_one(
+        w3, signer, compiled[GOVERNANCE], (registry_address,), nonce=nonce + 1, timeout=timeout
+    )
+    if _contract_address(governance_receipt) != predicted_governance:
+        raise DeploymentError(
+            f"governance landed at {governance_receipt['contractAddress']}, not at the address the registry "
+            f"trusts ({predicted_governance}): another transaction from {signer.address} got in between"
+        )
+
+    receipts = {REGISTRY: registry_receipt, GOVERNANCE: governance_receipt}
+    manifest = Manifest(
+        chain_id=chain_id,
+        genesis_hash=genesis_hash,
+        deployer=signer.address,
+        deployed_at=datetime.now(UTC),
+        seed_sha256=seed_sha256,
+        contracts={name: _entry(w3, manifest_path, compiled[name], receipts[name]) for name in CONTRACTS},
+    )
+    save_manifest(manifest_path, manifest)
+    return DeployResult(manifest, manifest_path, reused=False)
+
+
+def verify(
+    w3: Web3,
+    manifest: Manifest,
+    manifest_path: Path,
+    compiled: dict[str, ContractArtifact],
+    seed_sha256: str,
+    *,
+    chain_id: int,
+    genesis_hash: str,
+) -> None:
+    """Check that ``manifest`` describes this chain, these compiled contracts and this seed."""
+    if (manifest.chain_id, manifest.genesis_hash) != (chain_id, genesis_hash):
+        raise StaleManifestError(
+            f"{manifest_path} was written for chain {manifest.chain_id} with genesis {manifest.genesis_hash}, "
+            f"but the node is chain {chain_id} with genesis {genesis_hash}: it belongs to another chain. "
+            "Remove it (for the local chain: `make reset`) or set PORTLINK_MANIFEST_PATH to this chain's manifest"
+        )
+    for name, artifact in compiled.items():
+        entry = manifest.contract(name)
+        if entry.bytecode_hash != artifact.bytecode_hash:
+            raise ContractsChangedError(
+                f"{name} has changed since it was deployed at {entry.address} (per {manifest_path}); "
+                "deploy the new version to a fresh chain (for the local chain: `make reset`)"
+            )
+        code = w3.eth.get_code(to_checksum_address(entry.address))
+        if "0x" + keccak(bytes(code)).hex() != entry.runtime_code_hash:
+            raise DeploymentError(
+                f"{name} is not at {entry.address} on chain {chain_id} as {manifest_path} records "
+                "(the chain was reset or rolled back); remove the manifest and deploy again"
+            )
+    if manifest.seed_sha256 != seed_sha256:
+        raise ContractsChangedError(
+            f"the seed file changed since the deployment recorded in {manifest_path}; a deployed consortium "
+            "changes only by governance vote. Restore the seed, or deploy to a fresh chain (`make reset`)"
+        )
+
+
+def _deploy_one(
+    w3: Web3, signer: Signer, artifact: ContractArtifact, args: tuple[Any, ...], *, nonce: int, timeout: float
+) -> TxReceipt:
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    tx = factory.constructor(*args).build_transaction({"from": signer.address, "nonce": nonce})
+    receipt = transact(w3, signer, tx, what=f"deploying {artifact.name}", timeout=timeout)
+    if not receipt.get("contractAddress"):
+        raise DeploymentError(f"deploying {artifact.name}: the receipt names no contract address")
+    return receipt
+
+
+def _contract_address(receipt: TxReceipt) -> ChecksumAddress:
+    address = receipt["contractAddress"]
+    if address is None:
+        raise DeploymentError(f"transaction {receipt['transactionHash'].to_0x_hex()} created no contract")
+    return to_checksum_address(address)
+
+
+def _entry(w3: Web3, manifest_path: Path, artifact: ContractArtifact, receipt: TxReceipt) -> DeployedContract:
+    address = _contract_address(receipt)
+    code = w3.eth.get_code(address, block_identifier=receipt["blockNumber"])
+    return DeployedContract(
+        address=address,
+        block_number=receipt["blockNumber"],
+        block_hash=receipt["blockHash"].to_0x_hex(),
+        transaction_hash=receipt["transactionHash"].to_0x_hex(),
+        abi=write_abi(manifest_path, artifact.name, artifact.abi_json),
+        abi_sha256=artifact.abi_sha256,
+        bytecode_hash=artifact.bytecode_hash,
+        runtime_code_hash="0x" + keccak(bytes(code)).hex(),
+    )

@@ -1,0 +1,1 @@
+"""Domain vocabulary shared by every layer: consortium roles, port codes, validation."""

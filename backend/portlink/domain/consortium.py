@@ -1,0 +1,61 @@
+"""Consortium roles and UN/LOCODE port codes, mirroring ``contracts/libraries``."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from eth_utils.crypto import keccak
+
+
+class Role(StrEnum):
+    """The consortium roles; the on-chain id of each is ``keccak256(name)`` (see ``ConsortiumRoles.sol``)."""
+
+    PORT_AUTHORITY = "PORT_AUTHORITY"
+    CUSTOMS = "CUSTOMS"
+    TERMINAL = "TERMINAL"
+    CARRIER = "CARRIER"
+    SHIPPER = "SHIPPER"
+    CONSIGNEE = "CONSIGNEE"
+    FINANCIER = "FINANCIER"
+    TAX_AUTHORITY = "TAX_AUTHORITY"
+    IOT_GATEWAY = "IOT_GATEWAY"
+    AUDITOR = "AUDITOR"
+
+    @property
+    def id(self) -> bytes:
+        """The 32-byte role id the contracts use."""
+        return keccak(text=self.value)
+
+    @property
+    def port_scoped(self) -> bool:
+        """Whether the role is held per port (port authority, customs, terminal)."""
+        return self in _PORT_SCOPED
+
+
+_PORT_SCOPED = frozenset({Role.PORT_AUTHORITY, Role.CUSTOMS, Role.TERMINAL})
+
+# Two letters (ISO 3166-1 alpha-2), then three letters or digits 2-9: the UNECE list never uses 0 and 1.
+_UNLOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
+
+
+def parse_unlocode(code: str) -> bytes:
+    """The 5-byte on-chain form of a UN/LOCODE such as ``CNSHK``; ``ValueError`` with the reason otherwise.
+
+    Spaces are dropped (``"CN SHK"`` is the printed form) and letters upper-cased.
+    """
+    normal = code.replace(" ", "").upper()
+    if not _UNLOCODE.fullmatch(normal):
+        raise ValueError(
+            f"{code!r} is not a UN/LOCODE: expected a 2-letter country code and 3 letters or digits 2-9, e.g. CNSHK"
+        )
+    return normal.encode("ascii")
+
+
+def role_named(name: str) -> Role:
+    """The role called ``name`` (case-insensitive); ``ValueError`` naming the known roles otherwise."""
+    try:
+        return Role(name.strip().upper())
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise ValueError(f"unknown role {name!r}; known roles: {known}") from None
