@@ -13,12 +13,11 @@ import click
 from ape.api import AccountAPI
 from ape.cli import ConnectedProviderCommand, account_option
 from hexbytes import HexBytes
-from web3 import Web3
-from web3.types import TxParams
-
 from portlink.deployment.service import deploy_configured
 from portlink.errors import PortLinkError
 from portlink.settings import Settings
+from web3 import Web3
+from web3.types import TxParams
 
 
 class ApeAccountSigner:

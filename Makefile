@@ -1,0 +1,70 @@
+# PortLink: `make run` brings the stack up, `make test` runs the whole suite. Both install what is missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := $(CURDIR)/.venv
+TOOLS := $(CURDIR)/.toolchain
+ANVIL_BIN := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+SOLC_VERSION := $(shell node -p "require('./package-lock.json').packages['node_modules/solc'].version" 2>/dev/null)
+
+# Everything runs with the project's own toolchain, and ape keeps its data (installed dependencies) in the
+# project, so nothing outside the clone is read or written.
+export PATH := $(TOOLS)/bin:$(VENV)/bin:$(PATH)
+export SOLCX_BINARY_PATH := $(TOOLS)/solcx
+export APE_DATA_FOLDER := $(TOOLS)/ape
+
+.PHONY: help install build run test check lint typecheck test-contracts gas-snapshot reset clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed node_modules/.installed $(TOOLS)/.linked  ## Install the pinned Python and npm toolchains
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found (PortLink needs Python 3.11)"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(TOOLS)/.linked: node_modules/.installed
+	mkdir -p $(TOOLS)/bin $(TOOLS)/solcx $(TOOLS)/ape
+	test -x $(ANVIL_BIN) || { echo "make: $(ANVIL_BIN) missing after npm ci (is this linux-x64?)"; exit 1; }
+	ln -sfn $(CURDIR)/$(ANVIL_BIN) $(TOOLS)/bin/anvil
+	ln -sfn $(CURDIR)/toolchain/solc-bridge.cjs $(TOOLS)/solcx/solc-v$(SOLC_VERSION)
+	ln -sfn $(CURDIR)/toolchain/solc-bridge.cjs $(TOOLS)/bin/solc
+	touch $@
+
+build: install  ## Compile the contracts (ape, through the npm solc bridge)
+	ape pm install
+	ape compile
+
+run: build  ## Start Anvil, deploy and seed the pilot consortium, stay up until Ctrl-C
+	portlink up
+
+test: check test-contracts  ## Run the whole suite: lint, types, contract and backend tests
+
+check: lint typecheck  ## ruff and mypy --strict
+
+lint: install
+	ruff check backend tests scripts
+	ruff format --check backend tests scripts
+
+typecheck: install
+	mypy
+
+test-contracts: build
+	ape test tests $(TEST_ARGS)
+
+gas-snapshot: build  ## Rewrite snapshots/gas-consortium.json from the current contracts
+	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py
+
+reset:  ## Forget the local chain and its deployment manifest
+	rm -rf .portlink/local
+
+clean: reset  ## Remove build output and installed toolchains
+	rm -rf .build contracts/.cache $(VENV) node_modules $(TOOLS) .portlink
