@@ -49,6 +49,7 @@ contract ConsortiumGovernance is IConsortiumGovernance {
         _requireAccount(account);
         _requireName(name);
         if (role != bytes32(0)) _requireRole(role, port);
+        else if (port != bytes5(0)) revert IConsortiumRegistry.ConsortiumRoleIsGlobal(role, port);
         Proposal storage p = _newProposal(ProposalKind.AddMember);
         p.account = account;
         p.name = name;
@@ -144,6 +145,7 @@ contract ConsortiumGovernance is IConsortiumGovernance {
 
     /// @inheritdoc IConsortiumGovernance
     function getProposal(uint256 proposalId) external view returns (Proposal memory) {
+        // slither-disable-next-line incorrect-equality (an enum, not a balance)
         if (_proposals[proposalId].kind == ProposalKind.None) revert GovernanceUnknownProposal(proposalId);
         return _proposals[proposalId];
     }
@@ -219,13 +221,20 @@ contract ConsortiumGovernance is IConsortiumGovernance {
     }
 
     /// @dev Effects first: the proposal is marked executed before the registry is called, and marked failed
-    /// with the registry's revert data if the registry refuses.
+    /// with the registry's revert data if the registry refuses. A registry call that ran out of gas is no
+    /// refusal: the call gets at most 63/64 of the gas left, so a vote sent with too low a gas limit (such as
+    /// the one `eth_estimateGas` finds) could still succeed after it and end the proposal `Failed` for good.
+    /// The whole vote reverts instead, to be sent again with more gas.
     function _execute(uint256 proposalId, Proposal storage p) private {
         p.state = ProposalState.Executed;
-        (bool ok, bytes memory reason) = address(_registry).call(_registryCall(p));
+        bytes memory data = _registryCall(p);
+        uint256 gasBefore = gasleft();
+        // slither-disable-next-line low-level-calls,reentrancy-events
+        (bool ok, bytes memory reason) = address(_registry).call(data);
         if (ok) {
             emit ProposalExecuted(proposalId);
         } else {
+            if (reason.length == 0 && gasleft() <= gasBefore / 63) revert GovernanceExecutionOutOfGas(proposalId);
             p.state = ProposalState.Failed;
             emit ProposalFailed(proposalId, reason);
         }

@@ -67,7 +67,7 @@ contract ConsortiumRegistry is AccessControl, IConsortiumRegistry {
         for (uint256 i = 0; i < members.length; ++i) {
             MemberSeed memory m = members[i];
             if (_members[m.account].status == MemberStatus.None) _addMember(m.account, m.name, m.orgId);
-            if (m.role != bytes32(0)) _grantMemberRole(m.account, m.role, m.port);
+            _grantFirstRole(m.account, m.role, m.port);
         }
     }
 
@@ -84,7 +84,7 @@ contract ConsortiumRegistry is AccessControl, IConsortiumRegistry {
         onlyGovernance
     {
         _addMember(account, name, orgId);
-        if (role != bytes32(0)) _grantMemberRole(account, role, port);
+        _grantFirstRole(account, role, port);
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -236,6 +236,12 @@ contract ConsortiumRegistry is AccessControl, IConsortiumRegistry {
         _grantMemberRole(authority, PORT_AUTHORITY_ROLE, code);
     }
 
+    /// @dev `role` zero means "no role yet", and then no port may be named either.
+    function _grantFirstRole(address account, bytes32 role, bytes5 port) private {
+        if (role != bytes32(0)) _grantMemberRole(account, role, port);
+        else if (port != bytes5(0)) revert ConsortiumRoleIsGlobal(role, port);
+    }
+
     function _grantMemberRole(address account, bytes32 role, bytes5 port) private {
         _checkRole(role, port);
         Member storage m = _members[account];
@@ -249,6 +255,7 @@ contract ConsortiumRegistry is AccessControl, IConsortiumRegistry {
             m.authorityOf = port;
             p.authority = account;
             _grantRole(PORT_AUTHORITY_ROLE, account);
+            // slither-disable-next-line costly-loop (the constructor's loop runs over the bootstrap seed only)
             if (m.status == MemberStatus.Active) ++_activeAuthorities;
             emit PortAuthorityChanged(port, address(0), account);
         }
@@ -269,6 +276,17 @@ contract ConsortiumRegistry is AccessControl, IConsortiumRegistry {
 
     function _roleId(bytes32 role, bytes5 port) private pure returns (bytes32) {
         return port == bytes5(0) ? role : portRoleId(role, port);
+    }
+
+    /// @dev AccessControl's `_revokeRole` only revokes what `hasRole` reports, and `hasRole` is false while the
+    /// member is suspended: a role revoked from a suspended member would silently stay stored (and be back on
+    /// reinstatement; for a port authority, a vote outside the electorate). Revoke as if the member were active.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        Member storage m = _members[account];
+        MemberStatus status = m.status;
+        m.status = MemberStatus.Active;
+        revoked = super._revokeRole(role, account);
+        m.status = status;
     }
 
     function _requireStatus(address account, MemberStatus expected) private view returns (Member storage m) {

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import ape
 import pytest
+from eth_abi import encode
+from eth_utils.crypto import keccak
 from portlink.chain.artifacts import ContractArtifact, load_artifacts
 from portlink.chain.client import NodeAccountSigner
 from portlink.deployment.deploy import GOVERNANCE, REGISTRY, DeployResult, deploy
@@ -16,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PILOT_SEED = ROOT / "deployments" / "pilot.yaml"
 SHEKOU = b"CNSHK"
 SHUNDE = b"CNSUD"
+HONG_KONG = b"HKHKG"
+MACAU = b"MOMFM"
 NO_PORT = bytes(5)
 NO_ROLE = bytes(32)
 ROLE_IDS = {role: role.id for role in Role}
@@ -93,3 +100,47 @@ def admit(governance, members):
         return pid, receipt
 
     return _admit
+
+
+@contextmanager
+def reverts(error, **inputs) -> Iterator[object]:
+    """`ape.reverts` made strict: the revert must be exactly `error` and carry exactly `inputs` (every argument).
+
+    Plain `ape.reverts(SomeError, ...)` passes on a revert ape could not decode, ignores misspelt or missing
+    argument names and, for errors of a contract type rather than an instance, accepts any custom error.
+    """
+    with ape.reverts(error, **inputs) as info:
+        yield info
+    raised = info.value
+    assert isinstance(raised, error), f"expected {error.__name__}({inputs}), got {raised!r}"
+    assert raised.inputs == inputs, f"expected {error.__name__}({inputs}), got {raised!r} with {raised.inputs}"
+
+
+def error_data(contract, name: str, *args) -> bytes:
+    """The revert data of custom error `name(*args)` from `contract`'s ABI: the 4-byte selector, then the arguments."""
+    abi = next(e for e in contract.contract_type.errors if e.name == name)
+    types = [i.canonical_type for i in abi.inputs]
+    return keccak(text=f"{name}({','.join(types)})")[:4] + encode(types, list(args))
+
+
+@pytest.fixture
+def three_ports(admit, members):
+    """The pilot plus Hong Kong (HKHKG), admitted by vote with `members.newcomer` as its authority: 3 voters.
+
+    Returns the authorities in the order Shekou, Shunde, Hong Kong.
+    """
+    admit("proposePort", HONG_KONG, "Hong Kong", members.newcomer, "Hong Kong Marine Department", "HK-MD")
+    return members.shekou_authority, members.shunde_authority, members.newcomer
+
+
+@pytest.fixture
+def four_ports(three_ports, governance, members):
+    """`three_ports` plus Macau (MOMFM) with `members.newcomer2` as its authority: 4 voters, so 2-2 is a tie.
+
+    Returns the authorities in the order Shekou, Shunde, Hong Kong, Macau.
+    """
+    governance.proposePort(
+        MACAU, "Macau", members.newcomer2, "Macau Marine and Water Bureau", "MO-DSAMA", sender=members.shekou_authority
+    )
+    governance.vote(governance.proposalCount(), True, sender=members.shunde_authority)  # 2 of 3
+    return (*three_ports, members.newcomer2)

@@ -68,6 +68,9 @@ interface IConsortiumGovernance {
     error GovernanceAlreadyVoted(uint256 proposalId, address voter);
     /// @notice Only the proposer may cancel a proposal.
     error GovernanceNotProposer(uint256 proposalId, address caller);
+    /// @notice The vote carrying the proposal ran the registry call out of gas; send it again with more gas (the
+    /// proposal stays open and the vote is not counted).
+    error GovernanceExecutionOutOfGas(uint256 proposalId);
     // A malformed proposal (zero account, unknown role, role/port mismatch, invalid UN/LOCODE, empty name) is
     // refused at once with the registry's own error (`ConsortiumZeroAddress`, `ConsortiumUnknownRole`, ...).
 

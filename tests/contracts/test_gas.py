@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 
+from portlink.deployment.deploy import CORE
 from portlink.domain.consortium import Role
+
 from tests.conftest import NO_PORT, ROOT, SHEKOU
 
 SNAPSHOT = ROOT / "snapshots" / "gas-consortium.json"
@@ -18,7 +20,8 @@ SNAPSHOT = ROOT / "snapshots" / "gas-consortium.json"
 def _measure(chain, deployment, registry, governance, members) -> dict[str, int]:
     w3 = chain.provider.web3
     gas: dict[str, int] = {}
-    for name, entry in deployment.manifest.contracts.items():
+    for name in CORE:
+        entry = deployment.manifest.contract(name)
         gas[
             f"{name}.deploy (pilot seed: 2 ports, 11 members)" if name == "ConsortiumRegistry" else f"{name}.deploy"
         ] = w3.eth.get_transaction_receipt(entry.transaction_hash)["gasUsed"]

@@ -44,7 +44,9 @@ def parse_unlocode(code: str) -> bytes:
 
     Spaces are dropped (``"CN SHK"`` is the printed form) and letters upper-cased.
     """
-    normal = code.replace(" ", "").upper()
+    normal = code.replace(" ", "")
+    # Upper-case ASCII only: "\u017f".upper() is "S" and "\u0131".upper() is "I": look-alikes would get through.
+    normal = normal.upper() if normal.isascii() else normal
     if not _UNLOCODE.fullmatch(normal):
         raise ValueError(
             f"{code!r} is not a UN/LOCODE: expected a 2-letter country code and 3 letters or digits 2-9, e.g. CNSHK"
