@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 from portlink.chain.client import LocalKeySigner, NodeAccountSigner
 from portlink.chain.devnode import DevNode
-from portlink.deployment.deploy import CONTRACTS, GOVERNANCE, REGISTRY, chain_identity, create_address, deploy
+from portlink.deployment.deploy import (
+    CONTRACTS,
+    CORE,
+    GOVERNANCE,
+    REGISTRY,
+    SHIPMENTS,
+    chain_identity,
+    create_address,
+    deploy,
+)
 from portlink.deployment.manifest import load_abi, load_manifest
 from portlink.errors import ContractsChangedError, DeploymentError, StaleManifestError
 from web3 import Web3
@@ -70,7 +79,7 @@ def test_manifest_records_chain_contracts_and_abis(chain, fresh):
         assert receipt["blockNumber"] == entry.block_number
         assert receipt["blockHash"].to_0x_hex() == entry.block_hash
         abi = load_abi(result.manifest_path, entry)
-        assert any(item.get("name") == "ProposalCreated" or item.get("name") == "MemberAdded" for item in abi)
+        assert {"constructor", "function", "event", "error"} <= {item["type"] for item in abi}
     assert not result.reused
 
 
@@ -164,3 +173,27 @@ def test_missing_artifacts_are_named(artifacts, fresh, tmp_path: Path):
     again, _ = fresh
     with pytest.raises(ArtifactsError, match="no deployable contract 'ConsortiumGovernance'"):
         again(artifacts={k: v for k, v in artifacts.items() if k != GOVERNANCE})
+
+
+def test_service_contract_missing_from_an_older_deployment_is_added(chain, fresh):
+    again, first = fresh
+    data = json.loads(first.manifest_path.read_text())
+    del data["contracts"][SHIPMENTS]
+    first.manifest_path.write_text(json.dumps(data))
+
+    upgraded = again()
+
+    assert upgraded.deployed == (SHIPMENTS,)
+    for name in CORE:
+        assert upgraded.manifest.contract(name) == first.manifest.contract(name)
+    added = upgraded.manifest.contract(SHIPMENTS)
+    assert added.address != first.manifest.contract(SHIPMENTS).address
+    assert chain.provider.web3.eth.get_code(added.address)
+    assert load_manifest(first.manifest_path) == upgraded.manifest
+    assert again().reused
+
+
+def test_shipment_registry_asks_the_deployed_consortium(project, fresh):
+    _, result = fresh
+    shipments = project.ShipmentRegistry.at(result.manifest.contract(SHIPMENTS).address)
+    assert shipments.consortium() == result.manifest.contract(REGISTRY).address

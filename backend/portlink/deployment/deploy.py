@@ -2,8 +2,9 @@
 
 Deploying is idempotent. With a manifest for this chain already written, :func:`deploy` checks that the chain
 still holds the contracts it records and that the compiled contracts and seed are the ones deployed, and sends
-nothing. A manifest written for another chain is refused (:class:`StaleManifestError`), as are contracts or a
-seed changed since deployment (:class:`ContractsChangedError`).
+nothing, unless a service contract added to PortLink since (one that only needs the registry's address) is
+missing: that one is deployed and added to the manifest. A manifest written for another chain is refused
+(:class:`StaleManifestError`), as are contracts or a seed changed since deployment (:class:`ContractsChangedError`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
-from web3.types import TxReceipt
+from web3.types import Nonce, TxParams, TxReceipt
 
 from portlink.chain.artifacts import ContractArtifact, require
 from portlink.chain.client import Signer, transact
@@ -34,8 +35,13 @@ from portlink.errors import ContractsChangedError, DeploymentError, StaleManifes
 
 REGISTRY = "ConsortiumRegistry"
 GOVERNANCE = "ConsortiumGovernance"
+SHIPMENTS = "ShipmentRegistry"
+#: Deployed together: the registry trusts the governance address predicted from the deployer's next nonce.
+CORE = (REGISTRY, GOVERNANCE)
+#: Each takes the registry's address; a deployment that lacks one gets it added on the next run.
+SERVICES = (SHIPMENTS,)
 #: Contracts in deployment order.
-CONTRACTS = (REGISTRY, GOVERNANCE)
+CONTRACTS = CORE + SERVICES
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,13 @@ class DeployResult:
 
     manifest: Manifest
     manifest_path: Path
-    reused: bool
+    #: Contracts deployed by this run (empty when the recorded deployment was reused as it is).
+    deployed: tuple[str, ...]
+
+    @property
+    def reused(self) -> bool:
+        """Whether nothing was sent."""
+        return not self.deployed
 
 
 def create_address(sender: str, nonce: int) -> ChecksumAddress:
@@ -74,8 +86,42 @@ def deploy(
     if manifest_path.exists():
         manifest = load_manifest(manifest_path)
         verify(w3, manifest, manifest_path, compiled, seed_sha256, chain_id=chain_id, genesis_hash=genesis_hash)
-        return DeployResult(manifest, manifest_path, reused=True)
+        entries = dict(manifest.contracts)
+    else:
+        manifest = None
+        entries = _deploy_core(w3, signer, compiled, seed, manifest_path, timeout=timeout)
 
+    registry_address = entries[REGISTRY].address
+    missing = tuple(name for name in SERVICES if name not in entries)
+    for name in missing:
+        receipt = _deploy_one(w3, signer, compiled[name], (registry_address,), timeout=timeout)
+        entries[name] = _entry(w3, manifest_path, compiled[name], receipt)
+    deployed = missing if manifest is not None else CONTRACTS
+    if manifest is None:
+        manifest = Manifest(
+            chain_id=chain_id,
+            genesis_hash=genesis_hash,
+            deployer=signer.address,
+            deployed_at=datetime.now(UTC),
+            seed_sha256=seed_sha256,
+            contracts=entries,
+        )
+    elif missing:
+        manifest = manifest.model_copy(update={"contracts": entries})
+    if deployed:
+        save_manifest(manifest_path, manifest)
+    return DeployResult(manifest, manifest_path, deployed)
+
+
+def _deploy_core(
+    w3: Web3,
+    signer: Signer,
+    compiled: dict[str, ContractArtifact],
+    seed: Seed,
+    manifest_path: Path,
+    *,
+    timeout: float,
+) -> dict[str, DeployedContract]:
     nonce = w3.eth.get_transaction_count(signer.address, "pending")
     predicted_governance = create_address(signer.address, nonce + 1)
     registry_receipt = _deploy_one(
@@ -95,18 +141,10 @@ def deploy(
             f"governance landed at {governance_receipt['contractAddress']}, not at the address the registry "
             f"trusts ({predicted_governance}): another transaction from {signer.address} got in between"
         )
-
-    receipts = {REGISTRY: registry_receipt, GOVERNANCE: governance_receipt}
-    manifest = Manifest(
-        chain_id=chain_id,
-        genesis_hash=genesis_hash,
-        deployer=signer.address,
-        deployed_at=datetime.now(UTC),
-        seed_sha256=seed_sha256,
-        contracts={name: _entry(w3, manifest_path, compiled[name], receipts[name]) for name in CONTRACTS},
-    )
-    save_manifest(manifest_path, manifest)
-    return DeployResult(manifest, manifest_path, reused=False)
+    return {
+        REGISTRY: _entry(w3, manifest_path, compiled[REGISTRY], registry_receipt),
+        GOVERNANCE: _entry(w3, manifest_path, compiled[GOVERNANCE], governance_receipt),
+    }
 
 
 def verify(
@@ -126,7 +164,11 @@ def verify(
             f"but the node is chain {chain_id} with genesis {genesis_hash}: it belongs to another chain. "
             "Remove it (for the local chain: `make reset`) or set PORTLINK_MANIFEST_PATH to this chain's manifest"
         )
+    for name in CORE:
+        manifest.contract(name)  # a manifest without the core contracts is not ours
     for name, artifact in compiled.items():
+        if name not in manifest.contracts:
+            continue  # a service contract added since: deployed by the caller
         entry = manifest.contract(name)
         if entry.bytecode_hash != artifact.bytecode_hash:
             raise ContractsChangedError(
@@ -147,10 +189,19 @@ def verify(
 
 
 def _deploy_one(
-    w3: Web3, signer: Signer, artifact: ContractArtifact, args: tuple[Any, ...], *, nonce: int, timeout: float
+    w3: Web3,
+    signer: Signer,
+    artifact: ContractArtifact,
+    args: tuple[Any, ...],
+    *,
+    timeout: float,
+    nonce: int | None = None,
 ) -> TxReceipt:
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    tx = factory.constructor(*args).build_transaction({"from": signer.address, "nonce": nonce})
+    params: TxParams = {"from": signer.address}
+    if nonce is not None:
+        params["nonce"] = Nonce(nonce)
+    tx = factory.constructor(*args).build_transaction(params)
     receipt = transact(w3, signer, tx, what=f"deploying {artifact.name}", timeout=timeout)
     if not receipt.get("contractAddress"):
         raise DeploymentError(f"deploying {artifact.name}: the receipt names no contract address")
