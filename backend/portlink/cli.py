@@ -56,6 +56,9 @@ def up(
     def _stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Both explicitly: a shell starts background jobs with SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt, so `make run &` (or a supervisor) could not stop the chain cleanly.
+    signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
         settings = settings.model_copy(update={"rpc_url": node.rpc_url})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,10 +30,18 @@ def env(tmp_path):
     }
 
 
-def _up_until_ready(env: dict[str, str], *args: str, timeout: float = 90.0) -> tuple[str, int]:
-    """Run `portlink up`, wait for its ready line, press Ctrl-C; returns (stdout, exit status)."""
+def _up_until_ready(
+    env: dict[str, str], *args: str, timeout: float = 90.0, stop: signal.Signals = signal.SIGINT, preexec=None
+) -> tuple[str, int]:
+    """Run `portlink up`, wait for its ready line, send `stop` (Ctrl-C); returns (stdout, exit status)."""
     proc = subprocess.Popen(
-        [str(PORTLINK), "up", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [str(PORTLINK), "up", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=preexec,
     )
     assert proc.stdout is not None
     lines: list[str] = []
@@ -48,8 +57,13 @@ def _up_until_ready(env: dict[str, str], *args: str, timeout: float = 90.0) -> t
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     ready.wait(timeout)
-    proc.send_signal(signal.SIGINT)
-    status = proc.wait(timeout=30)
+    proc.send_signal(stop)
+    try:
+        status = proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # SIGTERM: `up` stops its Anvil too, so a failing test leaves nothing behind
+        proc.wait(timeout=30)
+        raise
     reader.join(5)
     return "".join(lines), status
 
@@ -107,3 +121,19 @@ def test_manifest_command_without_a_deployment_is_a_one_line_error(env):
     assert out.returncode == 1
     assert out.stderr.startswith("portlink: error: no deployment manifest at ")
     assert out.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("stop", "ignore_sigint"),
+    [(signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["ctrl-c-in-a-background-job", "sigterm"],
+)
+def test_up_stops_cleanly_and_saves_the_chain(env, stop, ignore_sigint):
+    # A shell starts background jobs (`make run &`) with SIGINT ignored; Ctrl-C must still stop the stack.
+    preexec = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
+    out, status = _up_until_ready(env, stop=stop, preexec=preexec)
+    assert status == 0, out
+    assert "Stopping; chain state saved." in out
+    assert Path(env["PORTLINK_ANVIL_STATE_PATH"]).stat().st_size > 0
+    with socket.socket() as probe:  # anvil is gone: the port is free again
+        assert probe.connect_ex(("127.0.0.1", int(env["PORTLINK_ANVIL_PORT"]))) != 0
