@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -144,3 +146,17 @@ def four_ports(three_ports, governance, members):
     )
     governance.vote(governance.proposalCount(), True, sender=members.shunde_authority)  # 2 of 3
     return (*three_ports, members.newcomer2)
+
+
+def check_gas_snapshot(path: Path, measured: dict[str, int]) -> None:
+    """Compare `measured` gas with the committed snapshot `path`; `PORTLINK_UPDATE_GAS_SNAPSHOT=1` rewrites it."""
+    if os.environ.get("PORTLINK_UPDATE_GAS_SNAPSHOT") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(measured, indent=2) + "\n")
+    committed = json.loads(path.read_text())
+    changed = {
+        op: f"{committed.get(op)} -> {measured.get(op)}"
+        for op in sorted(set(committed) | set(measured))
+        if committed.get(op) != measured.get(op)
+    }
+    assert not changed, f"gas changed (run `make gas-snapshot` if intended): {changed}"

@@ -6,13 +6,10 @@ review as a diff of snapshots/gas-consortium.json.
 
 from __future__ import annotations
 
-import json
-import os
-
 from portlink.deployment.deploy import CORE
 from portlink.domain.consortium import Role
 
-from tests.conftest import NO_PORT, ROOT, SHEKOU
+from tests.conftest import NO_PORT, ROOT, SHEKOU, check_gas_snapshot
 
 SNAPSHOT = ROOT / "snapshots" / "gas-consortium.json"
 
@@ -58,14 +55,4 @@ def _measure(chain, deployment, registry, governance, members) -> dict[str, int]
 
 
 def test_gas_matches_the_committed_snapshot(chain, deployment, registry, governance, members):
-    measured = _measure(chain, deployment, registry, governance, members)
-    if os.environ.get("PORTLINK_UPDATE_GAS_SNAPSHOT") == "1":
-        SNAPSHOT.parent.mkdir(exist_ok=True)
-        SNAPSHOT.write_text(json.dumps(measured, indent=2) + "\n")
-    committed = json.loads(SNAPSHOT.read_text())
-    changed = {
-        op: f"{committed.get(op)} -> {measured.get(op)}"
-        for op in sorted(set(committed) | set(measured))
-        if committed.get(op) != measured.get(op)
-    }
-    assert not changed, f"gas changed (run `make gas-snapshot` if intended): {changed}"
+    check_gas_snapshot(SNAPSHOT, _measure(chain, deployment, registry, governance, members))
