@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
@@ -100,3 +102,73 @@ def test_bad_seals_name_the_container(seals, message):
     with pytest.raises(ValueError, match=message) as raised:
         normalise_seals("CSQU3054383", seals)
     assert str(raised.value).startswith("container CSQU3054383: ")
+
+
+def _draft(**overrides):
+    from portlink.domain.shipments import RegistrationDraft
+
+    fields = {
+        "consignee": "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+        "carrier": CARRIER.lower(),
+        "origin_port": "cn shk",
+        "destination_port": "CNSUD",
+        "transport_document": "shk-2026-0042",
+        "documents_digest": b"\x11" * 32,
+        "containers": [{"number": "csqu 305438 3", "declared_gross_kg": 24_000, "seals": ["sl-2", "SL1"]}],
+    }
+    fields.update(overrides)
+    return RegistrationDraft.model_validate(fields)
+
+
+def test_registration_draft_gives_the_one_spelling_the_chain_accepts():
+    draft = _draft()
+    consignee, carrier, origin, destination, reference, digest, containers = draft.to_chain()
+    assert (consignee, digest) == ("0xa0Ee7A142d267C1f36714E4a8F75612F20a79720", b"\x11" * 32)
+    assert (origin, destination, reference) == (b"CNSHK", b"CNSUD", "SHK20260042")
+    assert carrier == CARRIER
+    assert containers == [(b"CSQU3054383", 24_000, [b"SL1".ljust(16, b"\0"), b"SL2".ljust(16, b"\0")])]
+    assert draft.shipment_id == shipment_id(CARRIER, "SHK20260042")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"containers": [{"number": "CSQU3054384", "declared_gross_kg": 1, "seals": ["A"]}]},
+            "container CSQU3054384: check digit should be 3, not 4",
+        ),
+        (
+            {"containers": [{"number": "CSQU3054383", "declared_gross_kg": 1, "seals": []}]},
+            "container CSQU3054383: give 1 to 4 seal numbers, not 0",
+        ),
+        (
+            {"containers": [{"number": "CSQU3054383", "declared_gross_kg": 0, "seals": ["A"]}]},
+            "greater than 0",
+        ),
+        (
+            {"containers": [{"number": "CSQU3054383", "declared_gross_kg": 1, "seals": ["A"]}] * 2},
+            "container CSQU3054383 is listed twice",
+        ),
+        ({"containers": []}, "at least 1 item"),
+        ({"destination_port": "cnshk"}, "origin and destination are the same port (CNSHK)"),
+        ({"origin_port": "CNSH1"}, "'CNSH1' is not a UN/LOCODE"),
+        ({"carrier": "0x1234"}, "carrier '0x1234' is not an Ethereum address"),
+        ({"transport_document": "B/L #42"}, "must be 1-20 letters and digits"),
+    ],
+    ids=[
+        "check-digit",
+        "no-seals",
+        "zero-weight",
+        "duplicate",
+        "no-containers",
+        "same-ports",
+        "bad-port",
+        "bad-carrier",
+        "bad-bl",
+    ],
+)
+def test_bad_registration_is_refused_before_anything_is_sent(overrides, message):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        _draft(**overrides)

@@ -8,9 +8,14 @@ one spelling the chain accepts.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from eth_abi.abi import encode
+from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from portlink.domain.consortium import parse_unlocode
 
 MAX_CONTAINERS = 100
 MAX_SEALS = 4
@@ -88,3 +93,75 @@ def normalise_seals(container: str, seals: list[str]) -> list[bytes]:
 def shipment_id(carrier: str, transport_document: str) -> bytes:
     """The shipment id (business key) the registry gives a carrier's transport document."""
     return keccak(encode(["address", "string"], [carrier, normalise_transport_document(transport_document)]))
+
+
+class ContainerDraft(BaseModel):
+    """A container as a shipper types it; validated and normalised on construction."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    number: str
+    declared_gross_kg: int = Field(gt=0, lt=2**32)
+    seals: list[str]
+
+    @model_validator(mode="after")
+    def _check(self) -> ContainerDraft:
+        number = parse_container_number(self.number).decode()
+        normalise_seals(number, self.seals)
+        return self
+
+
+class RegistrationDraft(BaseModel):
+    """A shipment registration checked in the backend before anything is sent to the chain.
+
+    ``to_chain()`` gives the ``IShipmentRegistry.Registration`` tuple with every value in the one spelling the
+    contract accepts, so the chain's own checks (which remain the authority) never see a typo first.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    consignee: str
+    carrier: str
+    origin_port: str
+    destination_port: str
+    transport_document: str
+    documents_digest: bytes = Field(min_length=32, max_length=32)
+    containers: list[ContainerDraft] = Field(min_length=1, max_length=MAX_CONTAINERS)
+
+    @model_validator(mode="after")
+    def _check(self) -> RegistrationDraft:
+        for field in ("consignee", "carrier"):
+            if not is_address(getattr(self, field)):
+                raise ValueError(f"{field} {getattr(self, field)!r} is not an Ethereum address")
+        origin, destination = parse_unlocode(self.origin_port), parse_unlocode(self.destination_port)
+        if origin == destination:
+            raise ValueError(f"origin and destination are the same port ({origin.decode()})")
+        normalise_transport_document(self.transport_document)
+        numbers = [parse_container_number(c.number) for c in self.containers]
+        seen: set[bytes] = set()
+        for n in numbers:
+            if n in seen:
+                raise ValueError(f"container {n.decode()} is listed twice")
+            seen.add(n)
+        return self
+
+    @property
+    def shipment_id(self) -> bytes:
+        """The id the registry will give this shipment."""
+        return shipment_id(to_checksum_address(self.carrier), self.transport_document)
+
+    def to_chain(self) -> tuple[Any, ...]:
+        """The ``Registration`` struct as web3/ape take it."""
+        containers = []
+        for c in self.containers:
+            number = parse_container_number(c.number)
+            containers.append((number, c.declared_gross_kg, normalise_seals(number.decode(), c.seals)))
+        return (
+            to_checksum_address(self.consignee),
+            to_checksum_address(self.carrier),
+            parse_unlocode(self.origin_port),
+            parse_unlocode(self.destination_port),
+            normalise_transport_document(self.transport_document),
+            self.documents_digest,
+            containers,
+        )
