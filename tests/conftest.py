@@ -15,7 +15,7 @@ from eth_abi import encode
 from eth_utils.crypto import keccak
 from portlink.chain.artifacts import ContractArtifact, load_artifacts
 from portlink.chain.client import NodeAccountSigner
-from portlink.deployment.deploy import GOVERNANCE, REGISTRY, DeployResult, deploy
+from portlink.deployment.deploy import GOVERNANCE, REGISTRY, SHIPMENTS, DeployResult, deploy
 from portlink.deployment.seed import Seed, load_seed
 from portlink.domain.consortium import Role
 
@@ -84,6 +84,12 @@ def registry(project, deployment):
 @pytest.fixture(scope="session")
 def governance(project, deployment):
     return project.ConsortiumGovernance.at(deployment.manifest.contract(GOVERNANCE).address)
+
+
+@pytest.fixture(scope="session")
+def shipments(project, deployment):
+    """The ShipmentRegistry of the real pilot deployment."""
+    return project.ShipmentRegistry.at(deployment.manifest.contract(SHIPMENTS).address)
 
 
 def proposal_id(receipt) -> int:

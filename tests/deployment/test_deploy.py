@@ -13,6 +13,7 @@ from portlink.chain.devnode import DevNode
 from portlink.deployment.deploy import (
     CONTRACTS,
     CORE,
+    CUSTOMS,
     GOVERNANCE,
     REGISTRY,
     SHIPMENTS,
@@ -175,7 +176,27 @@ def test_missing_artifacts_are_named(artifacts, fresh, tmp_path: Path):
         again(artifacts={k: v for k, v in artifacts.items() if k != GOVERNANCE})
 
 
-def test_service_contract_missing_from_an_older_deployment_is_added(chain, fresh):
+def test_service_contract_missing_from_an_older_deployment_is_added(project, chain, fresh):
+    again, first = fresh
+    data = json.loads(first.manifest_path.read_text())
+    del data["contracts"][CUSTOMS]
+    first.manifest_path.write_text(json.dumps(data))
+
+    upgraded = again()
+
+    assert upgraded.deployed == (CUSTOMS,)
+    for name in (*CORE, SHIPMENTS):
+        assert upgraded.manifest.contract(name) == first.manifest.contract(name)
+    added = upgraded.manifest.contract(CUSTOMS)
+    assert added.address != first.manifest.contract(CUSTOMS).address
+    assert chain.provider.web3.eth.get_code(added.address)
+    assert project.CustomsClearance.at(added.address).shipments() == first.manifest.contract(SHIPMENTS).address
+    assert load_manifest(first.manifest_path) == upgraded.manifest
+    assert again().reused
+
+
+def test_a_service_deployed_again_takes_its_dependents_along(project, chain, fresh):
+    """Customs must not keep trusting the shipment registry the manifest no longer names."""
     again, first = fresh
     data = json.loads(first.manifest_path.read_text())
     del data["contracts"][SHIPMENTS]
@@ -183,17 +204,18 @@ def test_service_contract_missing_from_an_older_deployment_is_added(chain, fresh
 
     upgraded = again()
 
-    assert upgraded.deployed == (SHIPMENTS,)
+    assert upgraded.deployed == (SHIPMENTS, CUSTOMS)
     for name in CORE:
         assert upgraded.manifest.contract(name) == first.manifest.contract(name)
-    added = upgraded.manifest.contract(SHIPMENTS)
-    assert added.address != first.manifest.contract(SHIPMENTS).address
-    assert chain.provider.web3.eth.get_code(added.address)
-    assert load_manifest(first.manifest_path) == upgraded.manifest
+    shipments = upgraded.manifest.contract(SHIPMENTS).address
+    assert shipments != first.manifest.contract(SHIPMENTS).address
+    assert project.CustomsClearance.at(upgraded.manifest.contract(CUSTOMS).address).shipments() == shipments
     assert again().reused
 
 
-def test_shipment_registry_asks_the_deployed_consortium(project, fresh):
+def test_service_contracts_ask_the_deployed_consortium(project, fresh):
     _, result = fresh
     shipments = project.ShipmentRegistry.at(result.manifest.contract(SHIPMENTS).address)
     assert shipments.consortium() == result.manifest.contract(REGISTRY).address
+    customs = project.CustomsClearance.at(result.manifest.contract(CUSTOMS).address)
+    assert customs.shipments() == shipments.address

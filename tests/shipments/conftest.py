@@ -14,7 +14,6 @@ from enum import IntEnum
 import pytest
 from eth_abi import encode
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import SHIPMENTS
 
 from tests.conftest import SHEKOU, SHUNDE
 
@@ -234,12 +233,6 @@ def logs(receipt) -> list[tuple]:
 
 
 # ---------------------------------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def shipments(project, deployment):
-    """The ShipmentRegistry of the real pilot deployment."""
-    return project.ShipmentRegistry.at(deployment.manifest.contract(SHIPMENTS).address)
 
 
 class Journey:

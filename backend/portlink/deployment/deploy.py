@@ -2,9 +2,10 @@
 
 Deploying is idempotent. With a manifest for this chain already written, :func:`deploy` checks that the chain
 still holds the contracts it records and that the compiled contracts and seed are the ones deployed, and sends
-nothing, unless a service contract added to PortLink since (one that only needs the registry's address) is
-missing: that one is deployed and added to the manifest. A manifest written for another chain is refused
-(:class:`StaleManifestError`), as are contracts or a seed changed since deployment (:class:`ContractsChangedError`).
+nothing, unless a service contract added to PortLink since (one that only needs the addresses of contracts
+deployed before it) is missing: that one is deployed and added to the manifest. A manifest written for another
+chain is refused (:class:`StaleManifestError`), as are contracts or a seed changed since deployment
+(:class:`ContractsChangedError`).
 """
 
 from __future__ import annotations
@@ -36,10 +37,16 @@ from portlink.errors import ContractsChangedError, DeploymentError, StaleManifes
 REGISTRY = "ConsortiumRegistry"
 GOVERNANCE = "ConsortiumGovernance"
 SHIPMENTS = "ShipmentRegistry"
+CUSTOMS = "CustomsClearance"
 #: Deployed together: the registry trusts the governance address predicted from the deployer's next nonce.
 CORE = (REGISTRY, GOVERNANCE)
-#: Each takes the registry's address; a deployment that lacks one gets it added on the next run.
-SERVICES = (SHIPMENTS,)
+#: Service contracts in deployment order, each with the contracts whose addresses its constructor takes. A
+#: deployment that lacks one (written before it was added to PortLink) gets it added on the next run.
+SERVICE_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    SHIPMENTS: (REGISTRY,),
+    CUSTOMS: (SHIPMENTS,),
+}
+SERVICES = tuple(SERVICE_DEPENDENCIES)
 #: Contracts in deployment order.
 CONTRACTS = CORE + SERVICES
 
@@ -91,10 +98,10 @@ def deploy(
         manifest = None
         entries = _deploy_core(w3, signer, compiled, seed, manifest_path, timeout=timeout)
 
-    registry_address = entries[REGISTRY].address
-    missing = tuple(name for name in SERVICES if name not in entries)
+    missing = _missing_services(entries)
     for name in missing:
-        receipt = _deploy_one(w3, signer, compiled[name], (registry_address,), timeout=timeout)
+        args = tuple(entries[dependency].address for dependency in SERVICE_DEPENDENCIES[name])
+        receipt = _deploy_one(w3, signer, compiled[name], args, timeout=timeout)
         entries[name] = _entry(w3, manifest_path, compiled[name], receipt)
     deployed = missing if manifest is not None else CONTRACTS
     if manifest is None:
@@ -111,6 +118,16 @@ def deploy(
     if deployed:
         save_manifest(manifest_path, manifest)
     return DeployResult(manifest, manifest_path, deployed)
+
+
+def _missing_services(entries: dict[str, DeployedContract]) -> tuple[str, ...]:
+    """Services to deploy: those the manifest lacks, and those that depend on one being deployed now (they would
+    otherwise keep trusting the old address)."""
+    missing: list[str] = []
+    for name in SERVICES:
+        if name not in entries or any(dependency in missing for dependency in SERVICE_DEPENDENCIES[name]):
+            missing.append(name)
+    return tuple(missing)
 
 
 def _deploy_core(
