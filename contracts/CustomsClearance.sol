@@ -237,25 +237,7 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         bytes32 reasonCode,
         address officer
     ) private {
-        if (d.state != DeclarationState.Filed) {
-            revert ClearanceUnexpectedState(declarationId, d.state, _bit(DeclarationState.Filed));
-        }
-        bool origin = _isOrigin(declarationId, d, port);
-        _requireCustoms(officer, port);
-        if (decision == Decision.None) revert ClearanceInvalidDecision();
-        if (decision == Decision.Reject && reasonCode == bytes32(0)) revert ClearanceReasonRequired();
-        if (officer == d.shipper || officer == d.filer) revert ClearanceSelfDecision(declarationId, officer);
-        Decision current = origin ? d.originDecision : d.destinationDecision;
-        if (current == Decision.Approve || current == Decision.Reject) {
-            revert ClearanceAlreadyDecided(declarationId, port, current);
-        }
-        if (current == Decision.RequestInspection && decision == Decision.RequestInspection) {
-            revert ClearanceAlreadyDecided(declarationId, port, current);
-        }
-        if (officer == (origin ? d.destinationOfficer : d.originOfficer)) {
-            revert ClearanceSameOfficer(declarationId, officer);
-        }
-
+        bool origin = _requireDecidable(declarationId, d, port, decision, reasonCode, officer);
         if (origin) {
             d.originDecision = decision;
             d.originOfficer = officer;
@@ -270,6 +252,33 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
             emit DeclarationStateChanged(declarationId, DeclarationState.Filed, DeclarationState.Rejected);
         } else if (decision == Decision.Approve) {
             _tryClear(declarationId, d);
+        }
+    }
+
+    /// @dev Whether `officer` may make `decision` for `port` now; returns whether `port` is the origin.
+    function _requireDecidable(
+        bytes32 declarationId,
+        Declaration storage d,
+        bytes5 port,
+        Decision decision,
+        bytes32 reasonCode,
+        address officer
+    ) private view returns (bool origin) {
+        if (d.state != DeclarationState.Filed) {
+            revert ClearanceUnexpectedState(declarationId, d.state, _bit(DeclarationState.Filed));
+        }
+        origin = _isOrigin(declarationId, d, port);
+        _requireCustoms(officer, port);
+        if (decision == Decision.None) revert ClearanceInvalidDecision();
+        if (decision == Decision.Reject && reasonCode == bytes32(0)) revert ClearanceReasonRequired();
+        if (officer == d.shipper || officer == d.filer) revert ClearanceSelfDecision(declarationId, officer);
+        Decision current = origin ? d.originDecision : d.destinationDecision;
+        // Approval and rejection are final for the version; an inspection request may be followed by either.
+        if (current == Decision.Approve || current == Decision.Reject || current == decision) {
+            revert ClearanceAlreadyDecided(declarationId, port, current);
+        }
+        if (officer == (origin ? d.destinationOfficer : d.originOfficer)) {
+            revert ClearanceSameOfficer(declarationId, officer);
         }
     }
 
