@@ -271,10 +271,13 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         _requireCustoms(officer, port);
         if (decision == Decision.None) revert ClearanceInvalidDecision();
         if (decision == Decision.Reject && reasonCode == bytes32(0)) revert ClearanceReasonRequired();
-        if (officer == d.shipper || officer == d.filer) revert ClearanceSelfDecision(declarationId, officer);
+        if (officer == d.shipper || officer == d.filer || _brokers[d.shipper][officer]) {
+            revert ClearanceSelfDecision(declarationId, officer);
+        }
         Decision current = origin ? d.originDecision : d.destinationDecision;
-        // Approval and rejection are final for the version; an inspection request may be followed by either.
-        if (current == Decision.Approve || current == Decision.Reject || current == decision) {
+        // Approval is final for the version (a rejection already left the Filed state); an inspection request may be
+        // followed by approval or rejection, not by another request.
+        if (current == Decision.Approve || current == decision) {
             revert ClearanceAlreadyDecided(declarationId, port, current);
         }
         if (officer == (origin ? d.destinationOfficer : d.originOfficer)) {

@@ -119,11 +119,12 @@ interface ICustomsClearance {
     error ClearanceInvalidDecision();
     /// @notice A rejection needs a reason code.
     error ClearanceReasonRequired();
-    /// @notice This port's customs already approved or rejected the current version.
+    /// @notice This port's customs already approved the current version, or requested inspection twice.
     error ClearanceAlreadyDecided(bytes32 declarationId, bytes5 port, Decision decision);
     /// @notice One officer cannot decide for both ports.
     error ClearanceSameOfficer(bytes32 declarationId, address officer);
-    /// @notice An officer cannot decide on a declaration it shipped or filed.
+    /// @notice An officer cannot decide on a declaration of its own: as the shipper, the filer of the current version,
+    /// or a broker the shipper authorised.
     error ClearanceSelfDecision(bytes32 declarationId, address officer);
     /// @notice The signature's deadline has passed.
     error ClearanceExpiredSignature(uint256 deadline);

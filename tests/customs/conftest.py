@@ -21,7 +21,7 @@ from portlink.domain.customs import (
 )
 
 from tests.conftest import SHEKOU, SHUNDE
-from tests.shipments.conftest import Journey
+from tests.shipments.conftest import Journey, ev
 
 DIGEST = keccak(b"combined declaration SHK2026000042, version 1")
 HS_CODES = [b"841810", b"850440"]
@@ -41,6 +41,21 @@ class State:
 def bit(*states: int) -> int:
     """The `expected` bitmap of ClearanceUnexpectedState."""
     return sum(1 << s for s in states)
+
+
+def filed(customs, did, filer, version, digest, codes, value, currency) -> tuple:
+    """The DeclarationFiled log `tests.shipments.conftest.logs` reads for this version."""
+    return ev(
+        customs,
+        "DeclarationFiled",
+        declarationId=did,
+        filer=filer.address,
+        version=version,
+        digest=digest,
+        hsCodes=list(codes),
+        customsValue=value,
+        currency=currency,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -8,17 +8,14 @@ from typing import Annotated, Any
 
 import yaml
 from eth_typing import ChecksumAddress
-from eth_utils.address import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from portlink.domain.consortium import Role, parse_unlocode, role_named
+from portlink.domain.consortium import Role, parse_address, parse_unlocode, role_named
 from portlink.errors import ConfigurationError
 
 
 def _address(value: str) -> ChecksumAddress:
-    if not is_address(value):
-        raise ValueError(f"{value!r} is not an Ethereum address")
-    return to_checksum_address(value)
+    return parse_address(value)
 
 
 def _unlocode(value: str) -> str:

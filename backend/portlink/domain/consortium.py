@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from eth_typing import ChecksumAddress
+from eth_utils.address import is_checksum_address, to_checksum_address
 from eth_utils.crypto import keccak
 
 
@@ -35,6 +37,8 @@ class Role(StrEnum):
 
 _PORT_SCOPED = frozenset({Role.PORT_AUTHORITY, Role.CUSTOMS, Role.TERMINAL})
 
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
 # Two letters (ISO 3166-1 alpha-2), then three letters or digits 2-9: the UNECE list never uses 0 and 1.
 _UNLOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
 
@@ -52,6 +56,21 @@ def parse_unlocode(code: str) -> bytes:
             f"{code!r} is not a UN/LOCODE: expected a 2-letter country code and 3 letters or digits 2-9, e.g. CNSHK"
         )
     return normal.encode("ascii")
+
+
+def parse_address(value: str, what: str = "") -> ChecksumAddress:
+    """An account address in its EIP-55 form, or ``ValueError`` naming ``what`` it was for.
+
+    All-lower-case or all-upper-case hex is taken as typed; mixed case must carry a correct EIP-55 checksum, which
+    is what catches a mistyped character (eth-utils 5's ``is_address`` no longer checks it).
+    """
+    label = f"{what} " if what else ""
+    if not isinstance(value, str) or not _HEX_ADDRESS.fullmatch(value):
+        raise ValueError(f"{label}{value!r} is not an Ethereum address")
+    body = value[2:]
+    if body not in (body.lower(), body.upper()) and not is_checksum_address(value):
+        raise ValueError(f"{label}{value!r} has a wrong EIP-55 checksum: a character is mistyped")
+    return to_checksum_address(value)
 
 
 def role_named(name: str) -> Role:

@@ -15,10 +15,10 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from portlink.domain.consortium import parse_unlocode
+from portlink.domain.consortium import parse_address, parse_unlocode
 
 MAX_HS_CODES = 50
 #: Chapter 77 is reserved by the WCO; 98 and 99 are for national use, outside the international code.
@@ -68,7 +68,8 @@ def parse_hs_code(text: str) -> bytes:
     """
     normal = re.sub(r"[\s.]", "", text)
     if not _HS_CODE.fullmatch(normal):
-        hint = " (give the 6-digit international subheading, not a national code)" if normal.isdigit() else ""
+        national = normal.isascii() and normal.isdigit() and len(normal) > 6
+        hint = " (give the 6-digit international subheading, not a national code)" if national else ""
         raise ValueError(f"HS code {text!r} is not 6 digits{hint}")
     if int(normal[:2]) not in _HS_CHAPTERS:
         raise ValueError(f"HS code {normal}: chapter {normal[:2]} does not exist (chapters are 01-97, 77 reserved)")
@@ -112,7 +113,7 @@ class DeclarationDraft(BaseModel):
 
     digest: bytes = Field(min_length=32, max_length=32)
     hs_codes: list[str] = Field(min_length=1)
-    customs_value: int = Field(gt=0, lt=2**128)
+    customs_value: int = Field(strict=True, gt=0, lt=2**128)
     currency: str
 
     @model_validator(mode="after")
@@ -210,8 +211,7 @@ class DecisionInput:
                 raise ValueError(f"{field} must be 32 bytes, not {len(value)}")
         if len(self.reason_code) > 32:
             raise ValueError("reason_code is at most 32 bytes")
-        if not is_address(self.officer):
-            raise ValueError(f"officer {self.officer!r} is not an Ethereum address")
+        parse_address(self.officer, "officer")
         parse_unlocode(self.port)
         if not 0 < self.version < 2**32 or not 0 <= self.nonce < 2**256 or not 0 <= self.deadline < 2**256:
             raise ValueError("version, nonce or deadline out of range")

@@ -11,11 +11,11 @@ import re
 from typing import Any
 
 from eth_abi.abi import encode
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from portlink.domain.consortium import parse_unlocode
+from portlink.domain.consortium import parse_address, parse_unlocode
 
 MAX_CONTAINERS = 100
 MAX_SEALS = 4
@@ -101,7 +101,7 @@ class ContainerDraft(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     number: str
-    declared_gross_kg: int = Field(gt=0, lt=2**32)
+    declared_gross_kg: int = Field(strict=True, gt=0, lt=2**32)
     seals: list[str]
 
     @model_validator(mode="after")
@@ -131,8 +131,7 @@ class RegistrationDraft(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> RegistrationDraft:
         for field in ("consignee", "carrier"):
-            if not is_address(getattr(self, field)):
-                raise ValueError(f"{field} {getattr(self, field)!r} is not an Ethereum address")
+            parse_address(getattr(self, field), field)
         origin, destination = parse_unlocode(self.origin_port), parse_unlocode(self.destination_port)
         if origin == destination:
             raise ValueError(f"origin and destination are the same port ({origin.decode()})")
