@@ -15,6 +15,7 @@ from portlink.deployment.deploy import (
     CORE,
     CUSTOMS,
     GOVERNANCE,
+    IOT,
     REGISTRY,
     SHIPMENTS,
     chain_identity,
@@ -204,7 +205,7 @@ def test_a_service_deployed_again_takes_its_dependents_along(project, chain, fre
 
     upgraded = again()
 
-    assert upgraded.deployed == (SHIPMENTS, CUSTOMS)
+    assert upgraded.deployed == (SHIPMENTS, IOT, CUSTOMS)
     for name in CORE:
         assert upgraded.manifest.contract(name) == first.manifest.contract(name)
     shipments = upgraded.manifest.contract(SHIPMENTS).address
@@ -217,5 +218,8 @@ def test_service_contracts_ask_the_deployed_consortium(project, fresh):
     _, result = fresh
     shipments = project.ShipmentRegistry.at(result.manifest.contract(SHIPMENTS).address)
     assert shipments.consortium() == result.manifest.contract(REGISTRY).address
+    iot = project.IoTMonitor.at(result.manifest.contract(IOT).address)
+    assert iot.shipments() == shipments.address
     customs = project.CustomsClearance.at(result.manifest.contract(CUSTOMS).address)
     assert customs.shipments() == shipments.address
+    assert customs.iotMonitor() == iot.address
