@@ -200,9 +200,8 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         view
         returns (bool)
     {
-        bytes32 root = _batches[batchId].root;
-        if (root == bytes32(0)) revert IoTUnknownBatch(batchId);
-        return MerkleProof.verifyCalldata(proof, root, readingLeaf(reading));
+        if (batchId == 0 || batchId > _batchCount) revert IoTUnknownBatch(batchId);
+        return MerkleProof.verifyCalldata(proof, _batches[batchId].root, readingLeaf(reading));
     }
 
     /// @inheritdoc IIoTMonitor

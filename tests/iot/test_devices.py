@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from ape.exceptions import ContractLogicError
+from hexbytes import HexBytes
 from portlink.domain.consortium import Role
 from portlink.domain.iot import DeviceKind, Rule, Rules
 
-from tests.conftest import HONG_KONG, reverts
+from tests.conftest import HONG_KONG, error_data, reverts
 from tests.iot.conftest import REEFER_RULES, DeviceState
 from tests.shipments.conftest import State, container, ev, logs, pool_number
 
@@ -231,3 +233,24 @@ def test_backend_refuses_the_rules_the_chain_refuses(rules):
             max_shock=shock,
             corridor=tuple(code.decode() for code in corridor),
         )
+
+
+# ---------------------------------------------------------------------------------------------------- deployment
+
+
+def test_monitor_and_customs_refuse_a_zero_address(project, members, shipments, iot):
+    zero = "0x" + "00" * 20
+    expected = HexBytes(error_data(project.IoTMonitor, "ConsortiumZeroAddress"))
+    for deploy in (
+        lambda: project.IoTMonitor.deploy(zero, sender=members.deployer),
+        lambda: project.CustomsClearance.deploy(shipments.address, zero, sender=members.deployer),
+        lambda: project.CustomsClearance.deploy(zero, iot.address, sender=members.deployer),
+    ):
+        with pytest.raises(ContractLogicError) as info:  # ape does not decode constructor errors
+            deploy()
+        assert HexBytes(info.value.revert_message) == expected
+
+
+def test_monitor_asks_the_consortium_of_its_shipment_registry(iot, shipments, customs):
+    assert iot.shipments() == shipments.address
+    assert customs.iotMonitor() == iot.address
