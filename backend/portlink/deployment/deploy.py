@@ -38,6 +38,8 @@ REGISTRY = "ConsortiumRegistry"
 GOVERNANCE = "ConsortiumGovernance"
 SHIPMENTS = "ShipmentRegistry"
 CUSTOMS = "CustomsClearance"
+SETTLEMENT_TOKEN = "SettlementToken"  # noqa: S105 (a contract name, not a secret)
+ESCROW = "TradeFinanceEscrow"
 #: Deployed together: the registry trusts the governance address predicted from the deployer's next nonce.
 CORE = (REGISTRY, GOVERNANCE)
 #: Service contracts in deployment order, each with the contracts whose addresses its constructor takes. A
@@ -45,6 +47,8 @@ CORE = (REGISTRY, GOVERNANCE)
 SERVICE_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     SHIPMENTS: (REGISTRY,),
     CUSTOMS: (SHIPMENTS,),
+    SETTLEMENT_TOKEN: (REGISTRY,),
+    ESCROW: (CUSTOMS, SETTLEMENT_TOKEN),
 }
 SERVICES = tuple(SERVICE_DEPENDENCIES)
 #: Contracts in deployment order.
