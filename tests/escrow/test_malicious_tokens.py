@@ -139,3 +139,12 @@ def test_a_reentrant_token_is_refused_by_every_guarded_function_during_funding(
     f = escrow.getFinancing(fid)
     assert (f.state, f.released, f.refunded) == (State.FUNDED, 0, 0)
     assert evil.balanceOf(escrow) == escrow.totalOwed(evil) == PRINCIPAL
+
+
+def test_a_transfer_that_delivers_nothing_is_refused(project, bank, escrow, members, allowlist):
+    """A token that takes everything as its fee: the balance does not grow, so nothing is funded."""
+    black_hole = allowlist(project.FeeOnTransferTokenMock.deploy(10_000, sender=members.outsider))
+    fid, _ = bank.financing(State.ACCEPTED, token=black_hole)
+    with reverts(escrow.EscrowNothingReceived, token=black_hole.address):
+        bank.fund(fid)
+    assert escrow.getFinancing(fid).state == State.ACCEPTED

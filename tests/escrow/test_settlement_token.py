@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from ape.exceptions import ContractLogicError
 from portlink.domain.consortium import Role
 
-from tests.conftest import NO_PORT, reverts
+from tests.conftest import NO_PORT, error_data, reverts
 from tests.escrow.conftest import MINT_REF
 from tests.shipments.conftest import ZERO_ADDRESS, ev, logs
 
@@ -57,3 +58,14 @@ def test_governance_grants_and_suspends_the_issuer_role(hkd, members, admit):
     admit("proposeSuspension", members.issuer, b"\x07" * 32)
     with reverts(hkd.SettlementNotIssuer, account=members.issuer.address):
         hkd.mint(members.financier, 1_00, MINT_REF, sender=members.issuer)
+
+
+def test_token_and_escrow_refuse_a_zero_address_at_deployment(project, registry, hkd, members):
+    """ape cannot decode a constructor's revert, so the revert data is compared with the error's encoding."""
+    zero_address = "0x" + error_data(registry, "ConsortiumZeroAddress").hex()
+    with pytest.raises(ContractLogicError) as refused:
+        project.SettlementToken.deploy(ZERO_ADDRESS, sender=members.deployer)
+    assert refused.value.revert_message == zero_address
+    with pytest.raises(ContractLogicError) as refused:
+        project.TradeFinanceEscrow.deploy(ZERO_ADDRESS, hkd, sender=members.deployer)
+    assert refused.value.revert_message == zero_address
