@@ -103,7 +103,8 @@ interface ITradeFinanceEscrow {
 
     /// @notice `account` lacks `role` for this action.
     error EscrowUnauthorized(address account, bytes32 role);
-    /// @notice Only the exporter of the financing (the shipment's shipper) may do this.
+    /// @notice Only the exporter of the financing (the shipment's shipper) may do this; `cancel` also lets the
+    /// financier that offered. `financingId` is 0 for a `request`.
     error EscrowNotExporter(uint256 financingId, address account);
     /// @notice Only the financier of the financing may do this.
     error EscrowNotFinancier(uint256 financingId, address account);
