@@ -303,14 +303,14 @@ class EscrowMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------------------------------------ rules
 
     @initialize(
-        product=st.sampled_from([Product.ECOMMERCE] * 2 + [Product.TAX_REBATE]),
+        product=st.sampled_from([Product.ECOMMERCE, Product.TAX_REBATE]),
         stage=st.sampled_from(
-            [State.NONE, State.REQUESTED, State.OFFERED, State.ACCEPTED, State.FUNDED, State.RELEASED]
+            [State.NONE, State.REQUESTED, State.OFFERED, State.ACCEPTED] + [State.FUNDED] * 2 + [State.RELEASED] * 3
         ),
         token=st.sampled_from(["hkd", "hkd", "fot"]),
         deadlines=st.sampled_from(sorted(DEADLINES)),
     )
-    def a_financing_of_a_somewhere_on_its_way(self, product, stage, token, deadlines) -> None:
+    def a_financing_of_a_taken_somewhere_on_its_way(self, product, stage, token, deadlines) -> None:
         # A's financing taken (checked step by step) to a random point, so that what ends a financing (release,
         # repayment, refund, default) gets as many steps as what starts one.
         if stage == State.NONE:
