@@ -64,7 +64,8 @@ test-contracts: build
 	ape test tests $(TEST_ARGS)
 
 gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
-	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py tests/iot/test_gas.py
+	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py \
+		tests/iot/test_gas.py tests/escrow/test_gas.py
 
 reset:  ## Forget the local chain and its deployment manifest
 	rm -rf .portlink/local

@@ -15,7 +15,7 @@ from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.iot import DeviceKind, Reading, Rule, Rules, reading_typed_data
 
 from tests.conftest import SHEKOU, SHUNDE
-from tests.customs.conftest import customs, desk, domain  # noqa: F401 - fixtures the IoT tests use too
+from tests.customs.conftest import desk  # noqa: F401 - a fixture the IoT tests use too
 from tests.shipments.conftest import DEFAULT_CONTAINERS, journey  # noqa: F401 - `journey` is a fixture
 
 #: A reefer's rules: 2.0-8.0 °C (chilled pharmaceuticals), seals intact, at most 5 g, the pilot corridor.
@@ -101,8 +101,13 @@ class Field:
         sid = self.journey.register(**shipment)
         self.iot.setRules(sid, rules.to_chain(), sender=self.members.shipper)
         device = self.device(kind)
-        self.iot.bindDevice(device.id, sid, 0, sender=self.gateway)
+        self.bind(device, sid)
         return sid, device
+
+    def bind(self, device: Device, sid: bytes, index: int = 0) -> None:
+        """Bind `device` to container `index` of `sid`; its readings then name that container."""
+        self.iot.bindDevice(device.id, sid, index, sender=self.gateway)
+        device.container = bytes(self.iot.getDevice(device.id).container).decode()
 
     def report(self, device: Device, reading: Reading, signature: bytes | None = None, *, sender=None):
         signature = device.sign(reading) if signature is None else signature
