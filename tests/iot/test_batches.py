@@ -6,6 +6,8 @@ OpenZeppelin's MerkleProof, so the backend's proofs are the ones the chain accep
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
@@ -61,7 +63,7 @@ def test_reading_outside_the_batch_or_edited_is_not_proven(iot, field, members):
     tree = MerkleTree([r.leaf() for r in batch])
     iot.anchorBatch(tree.root, 4, sender=members.iot_gateway)
     outsider = readings(field, 1)[0]
-    edited = type(batch[2])(**{**vars(batch[2]), "value": batch[2].value + 1})
+    edited = dataclasses.replace(batch[2], value=batch[2].value + 1)
     assert not iot.verifyInclusion(1, outsider.to_chain(), tree.proof(0))
     assert not iot.verifyInclusion(1, edited.to_chain(), tree.proof(2))
     assert not iot.verifyInclusion(1, batch[1].to_chain(), tree.proof(2))  # another reading's proof

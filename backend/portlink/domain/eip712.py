@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from coincurve import PublicKey
+from eth_abi.abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 _DOMAIN_FIELDS = (
     ("name", "string"),
@@ -66,3 +70,49 @@ def sign_typed_data(private_key: bytes | str, typed_data: dict[str, Any]) -> byt
     """Sign a typed-data document as a wallet's ``eth_signTypedData_v4`` does: 65 bytes ``r || s || v``."""
     signed = Account.sign_message(encode_typed_data(full_message=typed_data), private_key)
     return bytes(signed.signature)
+
+
+#: The order of secp256k1; OpenZeppelin's ECDSA refuses ``s`` above half of it (the malleable twin).
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def domain_separator(domain: Eip712Domain) -> bytes:
+    """The EIP-712 domain separator of ``domain`` (what ``_domainSeparatorV4()`` returns on chain)."""
+    fields = domain.types()
+    type_hash = keccak(text=f"EIP712Domain({','.join(f['type'] + ' ' + f['name'] for f in fields)})")
+    every: dict[str, tuple[str, Any]] = {
+        "name": ("bytes32", keccak(text=domain.name)),
+        "version": ("bytes32", keccak(text=domain.version)),
+        "chainId": ("uint256", domain.chain_id),
+        "verifyingContract": ("address", domain.verifying_contract),
+        "salt": ("bytes32", bytes(domain.salt)),
+    }
+    chosen = [every[f["name"]] for f in fields]
+    return keccak(encode(["bytes32", *(t for t, _ in chosen)], [type_hash, *(v for _, v in chosen)]))
+
+
+def recover_signer(digest: bytes, signature: bytes) -> ChecksumAddress | None:
+    """The EOA whose key made ``signature`` over the EIP-712 ``digest``, or None where OpenZeppelin's ECDSA would
+    refuse it: not 65 bytes, ``v`` not 27/28, ``s`` in the upper half (the malleable twin), or no valid point.
+
+    This is the check ``SignatureChecker`` makes for an EOA, done off chain so that a backend can refuse a bad
+    signature at once instead of paying for a revert.
+    """
+    address = recover_signer_bytes(digest, signature)
+    return None if address is None else to_checksum_address(address)
+
+
+def recover_signer_bytes(digest: bytes, signature: bytes) -> bytes | None:
+    """:func:`recover_signer` as the 20 address bytes: what a hot path compares, skipping the EIP-55 checksum."""
+    if len(signature) != 65 or signature[64] not in (27, 28):
+        return None
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
+    if not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
+        return None
+    try:
+        public_key = PublicKey.from_signature_and_message(
+            signature[:64] + bytes([signature[64] - 27]), digest, hasher=None
+        )
+    except ValueError:
+        return None
+    return keccak(public_key.format(compressed=False)[1:])[12:]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 from typing import Any
 
-from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
 from portlink.domain.consortium import parse_unlocode
@@ -109,9 +108,25 @@ class Reading:
         }
 
     def struct_hash(self) -> bytes:
-        """The EIP-712 ``hashStruct`` of the reading."""
-        types = ["bytes32", *(entry["type"] for entry in READING_TYPE)]
-        return keccak(encode(types, [READING_TYPEHASH, *self.to_chain()]))
+        """The EIP-712 ``hashStruct`` of the reading (cached: a reading is hashed for its digest and its leaf).
+
+        Encoded by hand, word by word as ``abi.encode`` lays out these static types, since a gateway's batch hashes
+        thousands of readings; the tests check it against the contract's ``readingDigest`` and ``readingLeaf``.
+        """
+        cached: bytes | None = self.__dict__.get("_struct_hash")
+        if cached is None:
+            words = (
+                READING_TYPEHASH
+                + self.device_id
+                + parse_container_number(self.container).ljust(32, b"\0")
+                + int(self.kind).to_bytes(32, "big")
+                + self.value.to_bytes(32, "big", signed=True)
+                + self.timestamp.to_bytes(32, "big")
+                + self.sequence.to_bytes(32, "big")
+            )
+            cached = keccak(words)
+            object.__setattr__(self, "_struct_hash", cached)
+        return cached
 
     def leaf(self) -> bytes:
         """The reading's leaf in a batch's Merkle tree (``IoTMonitor.readingLeaf``): its struct hash hashed again."""
