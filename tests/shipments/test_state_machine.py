@@ -424,7 +424,8 @@ class ShipmentMachine(RuleBasedStateMachine):
         if isinstance(pick, int):
             index = pick
         else:
-            index = ((advanced or lacking) if pick == "advanced" else (lacking or advanced) or [0])[0]
+            # Transport milestones (DEPA, ARRI) move no box: neither list has one, and the index is not used.
+            index = (((advanced or lacking) if pick == "advanced" else (lacking or advanced)) or [0])[0]
         self.milestone(ship, milestone, self.rightful(ship, milestone), index, percent, reading)
 
     def milestone(self, ship: Ship, milestone: Milestone, actor: str, index: int, percent: int, reading: str) -> None:
