@@ -44,6 +44,9 @@ class Directory:
     def rules(self, shipment_id: bytes) -> Rules:
         return RULES
 
+    def authorised(self, shipment_id: bytes, gateway: str) -> bool:
+        return gateway == GATEWAY
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

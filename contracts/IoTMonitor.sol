@@ -42,6 +42,7 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
 
     mapping(bytes32 deviceId => Device) private _devices;
     mapping(bytes32 shipmentId => Rules) private _rules;
+    mapping(bytes32 shipmentId => mapping(address gateway => bool)) private _gateways;
     mapping(bytes32 shipmentId => uint256) private _openAlerts;
     mapping(uint256 batchId => Batch) private _batches;
     mapping(uint256 alertId => Alert) private _alerts;
@@ -83,6 +84,7 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
     function bindDevice(bytes32 deviceId, bytes32 shipmentId, uint16 containerIndex) external {
         Device storage device = _requireManagedDevice(deviceId);
         IShipmentRegistry.Shipment memory s = _requireOpenShipment(shipmentId);
+        if (!_gateways[shipmentId][msg.sender]) revert IoTGatewayNotAuthorised(shipmentId, msg.sender);
         if (containerIndex >= s.containerCount) revert IoTUnknownContainer(shipmentId, containerIndex);
         bytes11 number = _shipments.getContainer(shipmentId, containerIndex).number;
         device.shipmentId = shipmentId;
@@ -91,13 +93,19 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         emit DeviceBound(deviceId, shipmentId, containerIndex, number);
     }
 
+    /// @inheritdoc IIoTMonitor
+    function authoriseGateway(bytes32 shipmentId, address gateway, bool authorised) external {
+        _requireRuleSetter(shipmentId);
+        if (authorised) _requireGateway(gateway);
+        _gateways[shipmentId][gateway] = authorised;
+        emit GatewayAuthorised(shipmentId, gateway, authorised, msg.sender);
+    }
+
     // ------------------------------------------------------------------ rules
 
     /// @inheritdoc IIoTMonitor
     function setRules(bytes32 shipmentId, Rules calldata rules) external {
-        IShipmentRegistry.Shipment memory s = _requireOpenShipment(shipmentId);
-        bool shipper = msg.sender == s.shipper && _consortium.hasRole(ConsortiumRoles.SHIPPER, msg.sender);
-        if (!shipper && !_isCustomsOf(s, msg.sender)) revert IoTNotRuleSetter(shipmentId, msg.sender);
+        _requireRuleSetter(shipmentId);
         _requireValidRules(shipmentId, rules);
         _rules[shipmentId] = rules;
         emit RulesSet(
@@ -127,6 +135,7 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         Device storage device = _requireManagedDevice(reading.deviceId);
         bytes32 shipmentId = device.shipmentId;
         if (shipmentId == bytes32(0)) revert IoTDeviceUnbound(reading.deviceId);
+        if (!_gateways[shipmentId][msg.sender]) revert IoTGatewayNotAuthorised(shipmentId, msg.sender);
         if (reading.container != device.container || reading.kind != device.kind) {
             revert IoTReadingMismatch(reading.deviceId, reading.container, reading.kind);
         }
@@ -202,6 +211,11 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
     {
         if (batchId == 0 || batchId > _batchCount) revert IoTUnknownBatch(batchId);
         return MerkleProof.verifyCalldata(proof, _batches[batchId].root, readingLeaf(reading));
+    }
+
+    /// @inheritdoc IIoTMonitor
+    function isAuthorisedGateway(bytes32 shipmentId, address gateway) external view returns (bool) {
+        return _gateways[shipmentId][gateway];
     }
 
     /// @inheritdoc IIoTMonitor
@@ -285,6 +299,13 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         if (device.state == DeviceState.Revoked) revert IoTDeviceRevoked(deviceId);
         if (device.gateway != msg.sender) revert IoTNotDeviceGateway(deviceId, msg.sender);
         _requireGateway(msg.sender);
+    }
+
+    /// @dev The caller is the open shipment's shipper (still holding SHIPPER) or CUSTOMS of its origin or destination.
+    function _requireRuleSetter(bytes32 shipmentId) private view {
+        IShipmentRegistry.Shipment memory s = _requireOpenShipment(shipmentId);
+        bool shipper = msg.sender == s.shipper && _consortium.hasRole(ConsortiumRoles.SHIPPER, msg.sender);
+        if (!shipper && !_isCustomsOf(s, msg.sender)) revert IoTNotRuleSetter(shipmentId, msg.sender);
     }
 
     function _requireOpenShipment(bytes32 shipmentId) private view returns (IShipmentRegistry.Shipment memory s) {

@@ -132,8 +132,11 @@ interface IIoTMonitor {
     error IoTUnknownContainer(bytes32 shipmentId, uint256 index);
     /// @notice The shipment's containers have all gated out: nothing left to watch.
     error IoTShipmentCompleted(bytes32 shipmentId);
-    /// @notice Only the shipment's shipper or customs of its origin or destination port set its rules.
+    /// @notice Only the shipment's shipper or customs of its origin or destination port set its rules and
+    /// authorise its gateways.
     error IoTNotRuleSetter(bytes32 shipmentId, address account);
+    /// @notice The shipment's shipper or customs has not authorised this gateway to watch the shipment.
+    error IoTGatewayNotAuthorised(bytes32 shipmentId, address gateway);
     /// @notice The rules are inconsistent: unknown bits, an empty or reversed range, or a corridor too long or
     /// containing an invalid UN/LOCODE.
     error IoTInvalidRules(bytes32 shipmentId);
@@ -166,6 +169,8 @@ interface IIoTMonitor {
     event DeviceRegistered(bytes32 indexed deviceId, address indexed gateway, address signer, DeviceKind kind);
     /// @notice The device's gateway revoked it; its readings are refused from now on.
     event DeviceRevoked(bytes32 indexed deviceId, address indexed gateway);
+    /// @notice `setBy` (the shipper or customs) authorised `gateway` to watch the shipment, or withdrew that.
+    event GatewayAuthorised(bytes32 indexed shipmentId, address indexed gateway, bool authorised, address setBy);
     /// @notice The device now watches container `containerIndex` (number `container`) of the shipment.
     event DeviceBound(bytes32 indexed deviceId, bytes32 indexed shipmentId, uint16 containerIndex, bytes11 container);
     /// @notice The shipment's rules were set (replacing earlier ones) by `setBy`.
@@ -206,8 +211,13 @@ interface IIoTMonitor {
     function revokeDevice(bytes32 deviceId) external;
 
     /// @notice Bind the device to a container of a shipment that has not completed, replacing any earlier binding.
-    /// Caller: its gateway.
+    /// Caller: its gateway, authorised for the shipment (`authoriseGateway`).
     function bindDevice(bytes32 deviceId, bytes32 shipmentId, uint16 containerIndex) external;
+
+    /// @notice Authorise `gateway` (or withdraw its authorisation) to bind devices to the shipment and post their
+    /// breaches: a gateway cannot hold cargo nobody asked it to watch. Caller: the shipment's shipper, or CUSTOMS of
+    /// its origin or destination port.
+    function authoriseGateway(bytes32 shipmentId, address gateway, bool authorised) external;
 
     // ------------------------------------------------------------------ rules
 
@@ -222,8 +232,9 @@ interface IIoTMonitor {
     function anchorBatch(bytes32 root, uint32 count) external returns (uint256 batchId);
 
     /// @notice Post a reading that breaks a rule of its shipment: checks the device (active, bound, this
-    /// container and kind), the sequence, the clock, the device's signature and the rule, then raises an alert
-    /// that holds the shipment. Caller: the device's gateway. Returns the alert id.
+    /// container and kind), the gateway's authorisation for the shipment, the sequence, the clock, the device's
+    /// signature and the rule, then raises an alert that holds the shipment. Caller: the device's gateway. Returns
+    /// the alert id.
     function reportBreach(Reading calldata reading, bytes calldata signature) external returns (uint256 alertId);
 
     /// @notice Resolve an open alert. Caller: CUSTOMS of the shipment's origin or destination port.
@@ -247,6 +258,9 @@ interface IIoTMonitor {
         external
         view
         returns (bool);
+
+    /// @notice Whether `gateway` may watch the shipment.
+    function isAuthorisedGateway(bytes32 shipmentId, address gateway) external view returns (bool);
 
     /// @notice A device (state None if unknown).
     function getDevice(bytes32 deviceId) external view returns (Device memory);

@@ -105,7 +105,10 @@ class Field:
         return sid, device
 
     def bind(self, device: Device, sid: bytes, index: int = 0) -> None:
-        """Bind `device` to container `index` of `sid`; its readings then name that container."""
+        """Bind `device` to container `index` of `sid` (the shipper authorising the gateway first); its readings
+        then name that container."""
+        if not self.iot.isAuthorisedGateway(sid, self.gateway):
+            self.iot.authoriseGateway(sid, self.gateway, True, sender=self.members.shipper)
         self.iot.bindDevice(device.id, sid, index, sender=self.gateway)
         device.container = bytes(self.iot.getDevice(device.id).container).decode()
 

@@ -105,6 +105,8 @@ def test_gateway_binds_a_device_to_a_container_and_rebinds_it(iot, field, journe
     device = field.device()
     first = journey.register()
     second = journey.register(containers=[container(pool_number(7))], reference="SHK2026000043")
+    for sid in (first, second):
+        iot.authoriseGateway(sid, members.iot_gateway, True, sender=members.shipper)
     receipt = iot.bindDevice(device.id, first, 1, sender=members.iot_gateway)
     number = bytes(journey.shipments.getContainer(first, 1).number)
     assert logs(receipt) == [
@@ -123,8 +125,48 @@ def test_bind_reverts_for_an_unknown_shipment_or_container(iot, field, journey, 
     with reverts(iot.IoTUnknownShipment, shipmentId=b"\x01" * 32):
         iot.bindDevice(device.id, b"\x01" * 32, 0, sender=members.iot_gateway)
     sid = journey.register()
+    iot.authoriseGateway(sid, members.iot_gateway, True, sender=members.shipper)
     with reverts(iot.IoTUnknownContainer, shipmentId=sid, index=2):
         iot.bindDevice(device.id, sid, 2, sender=members.iot_gateway)
+
+
+def test_bind_reverts_if_the_gateway_is_not_authorised_for_the_shipment(iot, field, journey, members):
+    device = field.device()
+    sid = journey.register()
+    with reverts(iot.IoTGatewayNotAuthorised, shipmentId=sid, gateway=members.iot_gateway.address):
+        iot.bindDevice(device.id, sid, 0, sender=members.iot_gateway)
+    iot.authoriseGateway(sid, members.iot_gateway, True, sender=members.shekou_customs)
+    iot.bindDevice(device.id, sid, 0, sender=members.iot_gateway)
+    assert bytes(iot.getDevice(device.id).shipmentId) == sid
+
+
+@pytest.mark.parametrize("setter", ["shipper", "shekou_customs", "shunde_customs"])
+def test_shipper_or_customs_authorises_and_withdraws_a_gateway(iot, journey, members, setter):
+    sid = journey.register()
+    sender = getattr(members, setter)
+    gateway = members.iot_gateway.address
+    receipt = iot.authoriseGateway(sid, gateway, True, sender=sender)
+    assert logs(receipt) == [
+        ev(iot, "GatewayAuthorised", shipmentId=sid, gateway=gateway, authorised=True, setBy=sender.address)
+    ]
+    assert iot.isAuthorisedGateway(sid, gateway)
+    iot.authoriseGateway(sid, gateway, False, sender=sender)
+    assert not iot.isAuthorisedGateway(sid, gateway)
+
+
+@pytest.mark.parametrize("caller", ["carrier", "consignee", "iot_gateway", "outsider"])
+def test_authorise_gateway_reverts_if_caller_is_neither_shipper_nor_customs(iot, journey, members, caller):
+    sid = journey.register()
+    sender = getattr(members, caller)
+    with reverts(iot.IoTNotRuleSetter, shipmentId=sid, account=sender.address):
+        iot.authoriseGateway(sid, members.iot_gateway, True, sender=sender)
+
+
+def test_authorise_gateway_reverts_for_an_account_without_the_gateway_role(iot, journey, members):
+    sid = journey.register()
+    with reverts(iot.IoTUnauthorized, account=members.carrier.address, role=Role.IOT_GATEWAY.id, port=NO_PORT):
+        iot.authoriseGateway(sid, members.carrier, True, sender=members.shipper)
+    iot.authoriseGateway(sid, members.carrier, False, sender=members.shipper)  # withdrawing needs no role
 
 
 def test_bind_reverts_once_the_shipment_gated_out(iot, field, journey, members):

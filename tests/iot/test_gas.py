@@ -24,6 +24,8 @@ def test_gas_matches_the_committed_snapshot(chain, iot, field, deployment, membe
         reefer.id, reefer.address, int(DeviceKind.TEMPERATURE), sender=members.iot_gateway
     ).gas_used
     sid = field.journey.register()
+    receipt = iot.authoriseGateway(sid, members.iot_gateway, True, sender=members.shipper)
+    gas["authoriseGateway"] = receipt.gas_used
     gas["bindDevice"] = iot.bindDevice(reefer.id, sid, 0, sender=members.iot_gateway).gas_used
     gas["setRules: temperature only"] = iot.setRules(
         sid,

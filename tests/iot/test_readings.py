@@ -245,6 +245,13 @@ def test_reading_relayed_by_another_than_the_device_gateway_is_refused(iot, fiel
         field.report(reefer, reefer.reading(1_000), sender=members.outsider)
 
 
+def test_breach_is_refused_once_the_gateway_authorisation_is_withdrawn(iot, field, members):
+    sid, reefer = field.watched()
+    iot.authoriseGateway(sid, members.iot_gateway, False, sender=members.shipper)
+    with reverts(iot.IoTGatewayNotAuthorised, shipmentId=sid, gateway=members.iot_gateway.address):
+        field.report(reefer, reefer.reading(1_000))
+
+
 def test_breach_after_the_shipment_gated_out_is_refused(iot, field, journey):
     sid, reefer = field.watched()
     journey.advance(sid, State.GATED_OUT)

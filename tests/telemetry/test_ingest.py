@@ -16,7 +16,7 @@ from portlink.telemetry.ingest import Refusal, SignedReading, TelemetryIngestor,
 
 from tests.conftest import reverts
 from tests.iot.conftest import NOW, REEFER_RULES
-from tests.shipments.conftest import MSCU
+from tests.shipments.conftest import MSCU, container, pool_number
 
 #: The IoTMonitor error a breach post reverts with, for each refusal of the ingest service.
 CHAIN_ERROR = {
@@ -24,6 +24,7 @@ CHAIN_ERROR = {
     Refusal.REVOKED_DEVICE: "IoTDeviceRevoked",
     Refusal.NOT_DEVICE_GATEWAY: "IoTNotDeviceGateway",
     Refusal.UNBOUND_DEVICE: "IoTDeviceUnbound",
+    Refusal.GATEWAY_NOT_AUTHORISED: "IoTGatewayNotAuthorised",
     Refusal.READING_MISMATCH: "IoTReadingMismatch",
     Refusal.STALE_SEQUENCE: "IoTStaleSequence",
     Refusal.FUTURE_READING: "IoTFutureReading",
@@ -98,6 +99,14 @@ def refused_cases(field, iot, members, chain):
 
     unbound = field.device()
     cases.append(("unbound device", unbound, signed(unbound, unbound.reading(1_000)), Refusal.UNBOUND_DEVICE))
+
+    withdrawn = field.device()
+    other = field.journey.register(containers=[container(pool_number(77))], reference="SHK2026000077")
+    iot.setRules(other, REEFER_RULES.to_chain(), sender=members.shipper)
+    field.bind(withdrawn, other)
+    iot.authoriseGateway(other, gateway, False, sender=members.shipper)
+    item = signed(withdrawn, withdrawn.reading(1_000))
+    cases.append(("gateway no longer authorised", withdrawn, item, Refusal.GATEWAY_NOT_AUTHORISED))
 
     other_box = reefer.reading(1_000, container=MSCU.decode())
     cases.append(("another container", reefer, signed(reefer, other_box), Refusal.READING_MISMATCH))

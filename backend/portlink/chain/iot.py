@@ -80,6 +80,10 @@ class IoTMonitorClient:
             corridor=tuple(bytes(code).decode("ascii") for code in corridor),
         )
 
+    def authorised(self, shipment_id: bytes, gateway: ChecksumAddress) -> bool:
+        """Whether the shipment's shipper or customs authorised ``gateway`` to watch it."""
+        return bool(self.contract.functions.isAuthorisedGateway(shipment_id, gateway).call())
+
     def anchor_batch(self, signer: Signer, root: bytes, count: int) -> tuple[int, TxReceipt]:
         """Anchor a batch from the gateway ``signer``; returns the batch id and the receipt."""
         receipt = self._send(signer, "anchorBatch", [root, count], what="anchor a batch of readings")

@@ -2,11 +2,12 @@
 
 :class:`TelemetryIngestor` is what ``POST /v1/telemetry`` hands a gateway's batch to. For each reading it checks
 what ``IoTMonitor.reportBreach`` would check — the device exists, is active, belongs to the gateway, is bound to
-the container and kind the reading names, the sequence number moves forward, the clock is not ahead, the device
-signed it (EIP-712, low-s, in the monitor's domain) — then evaluates the shipment's rules at once
-(:func:`portlink.domain.iot.broken_rule`) and tells every warning listener before returning. Accepted readings wait
-in a :class:`BatchBuilder` to be anchored as one Merkle root; breaches also wait to be posted on their own. Device
-records and rules are cached and re-read from the chain when a device is unknown, and every ``refresh_seconds``.
+the container and kind the reading names, the gateway is authorised for the shipment, the sequence number moves
+forward, the clock is not ahead, the device signed it (EIP-712, low-s, in the monitor's domain) — then evaluates
+the shipment's rules at once (:func:`portlink.domain.iot.broken_rule`) and tells every warning listener before
+returning. Accepted readings wait in a :class:`BatchBuilder` to be anchored as one Merkle root; breaches also wait
+to be posted on their own. Device records, authorisations and rules are cached and re-read from the chain when a
+device is unknown, and every ``refresh_seconds``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class DeviceDirectory(Protocol):
         """The shipment's rules."""
         ...
 
+    def authorised(self, shipment_id: bytes, gateway: ChecksumAddress) -> bool:
+        """Whether ``gateway`` may watch the shipment."""
+        ...
+
 
 class Refusal(StrEnum):
     """Why a reading was not accepted; each matches the ``IoTMonitor`` error a breach post would revert with."""
@@ -45,6 +50,7 @@ class Refusal(StrEnum):
     REVOKED_DEVICE = "revoked-device"
     NOT_DEVICE_GATEWAY = "not-device-gateway"
     UNBOUND_DEVICE = "unbound-device"
+    GATEWAY_NOT_AUTHORISED = "gateway-not-authorised"
     READING_MISMATCH = "reading-mismatch"
     STALE_SEQUENCE = "stale-sequence"
     FUTURE_READING = "future-reading"
@@ -137,6 +143,7 @@ class TelemetryIngestor:
         self._lock = threading.Lock()
         self._devices: dict[bytes, tuple[float, DeviceRecord | None]] = {}
         self._rules: dict[bytes, tuple[float, Rules]] = {}
+        self._authorised: dict[tuple[bytes, ChecksumAddress], tuple[float, bool]] = {}
         #: The last sequence number accepted per device (at least the chain's).
         self._sequences: dict[bytes, int] = {}
         self._batches: dict[ChecksumAddress, BatchBuilder] = {}
@@ -194,6 +201,9 @@ class TelemetryIngestor:
             return Outcome(reading, Refusal.NOT_DEVICE_GATEWAY, f"the device belongs to gateway {device.gateway}")
         if device.shipment_id is None or device.container is None:
             return Outcome(reading, Refusal.UNBOUND_DEVICE, "the device is bound to no container")
+        if not self._authorised_for(device.shipment_id, gateway):
+            detail = "the shipment's shipper or customs has not authorised this gateway"
+            return Outcome(reading, Refusal.GATEWAY_NOT_AUTHORISED, detail)
         if reading.container != device.container or reading.kind != device.kind:
             detail = f"the device watches {device.container} for {device.kind.name.lower()} readings"
             return Outcome(reading, Refusal.READING_MISMATCH, detail)
@@ -228,6 +238,15 @@ class TelemetryIngestor:
         rules = self._directory.rules(shipment_id)
         self._rules[shipment_id] = (now, rules)
         return rules
+
+    def _authorised_for(self, shipment_id: bytes, gateway: ChecksumAddress) -> bool:
+        now = self._clock()
+        cached = self._authorised.get((shipment_id, gateway))
+        if cached is not None and now - cached[0] < self._refresh:
+            return cached[1]
+        authorised = self._directory.authorised(shipment_id, gateway)
+        self._authorised[(shipment_id, gateway)] = (now, authorised)
+        return authorised
 
     def _warning(self, outcome: Outcome) -> TelemetryWarning:
         reading = outcome.reading
