@@ -1,21 +1,24 @@
 """Telemetry ingest benchmark: readings per second the backend accepts (device signature checked, sequence,
 binding and rules evaluated, batched), against a plain eth-account baseline measured in the same run.
 
-    .venv/bin/python bench/telemetry.py [--readings 20000] [--devices 50]
+    .venv/bin/python bench/telemetry.py [--readings 20000] [--devices 50] [--report docs/benchmarks-telemetry.md]
 
 (a) baseline: per reading, eth-account's typed-data encoding and `Account.recover_message`, then the rule check;
 (b) PortLink's `TelemetryIngestor.ingest` in gateway batches of 500, Merkle batch sealed at the end.
 Both check the same signatures; the readings are signed beforehand (signing is the devices' work, not ours).
-Prints one JSON document.
+Writes the results to the report (`make bench` commits them to docs/) and prints them as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -32,6 +35,7 @@ CONTAINER = "CSQU3054383"
 RULES = Rules(enabled=Rule.TEMPERATURE, min_temperature=200, max_temperature=800)
 DOMAIN = Eip712Domain(15, "PortLink IoT Monitor", "1", 31337, to_checksum_address("0x" + "cd" * 20), b"")
 BATCH = 500
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Directory:
@@ -52,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readings", type=int, default=20_000)
     parser.add_argument("--devices", type=int, default=50)
+    parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks-telemetry.md")
     args = parser.parse_args()
 
     keys = [keccak(text=f"bench device {i}") for i in range(args.devices)]
@@ -93,24 +98,52 @@ def main() -> None:
     assert sealed is not None
     assert sealed.count == args.readings
 
-    print(
-        json.dumps(
-            {
-                "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                "machine": f"{platform.machine()}, Python {platform.python_version()}",
-                "readings": args.readings,
-                "devices": args.devices,
-                "breaches": breaches,
-                "baseline_eth_account": {
-                    "seconds": round(baseline, 3),
-                    "readings_per_s": round(args.readings / baseline),
-                },
-                "portlink_ingest": {"seconds": round(portlink, 3), "readings_per_s": round(args.readings / portlink)},
-                "speedup": round(baseline / portlink, 2),
-            },
-            indent=2,
-        )
-    )
+    results = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "readings": args.readings,
+        "devices": args.devices,
+        "breaches": breaches,
+        "baseline": {"seconds": round(baseline, 3), "per_s": round(args.readings / baseline)},
+        "portlink": {"seconds": round(portlink, 3), "per_s": round(args.readings / portlink)},
+    }
+    write_report(args.report, results)
+    print(json.dumps(results, indent=2))
+
+
+def write_report(path: Path, r: dict[str, Any]) -> None:
+    speedup = r["baseline"]["seconds"] / r["portlink"]["seconds"]
+    lines = [
+        "# Telemetry ingest benchmark",
+        "",
+        "Written by `make bench` (`bench/telemetry.py`); rerun it after changing `portlink.telemetry` or",
+        "`portlink.domain.iot` and commit the new numbers. Compare the ratio, not the absolute numbers, across runs.",
+        "",
+        "Readings per second the backend accepts — the device's EIP-712 signature recovered and checked, binding,",
+        "authorisation, sequence and clock checked, the shipment's rules evaluated, every reading sealed into one",
+        "Merkle batch at the end — against a baseline doing per reading what a plain eth-account program would",
+        "(`encode_typed_data` + `Account.recover_message`, then the rule check), in the same run.",
+        "",
+        f"Run {r['when']} on {r['machine']}; {r['readings']:,} readings from {r['devices']} devices "
+        f"({r['breaches']:,} breaches), gateway batches of {BATCH}.",
+        "",
+        "| | seconds | readings/s | |",
+        "|---|---:|---:|---:|",
+        f"| baseline: eth-account typed data + recover | {r['baseline']['seconds']:.2f} | "
+        f"{r['baseline']['per_s']:,} | 1.0x |",
+        f"| PortLink `TelemetryIngestor`, sealed | {r['portlink']['seconds']:.2f} | {r['portlink']['per_s']:,} | "
+        f"{speedup:.1f}x |",
+        "",
+        "Where the time goes (cProfile, 2026-12-01): secp256k1 public-key recovery (libsecp256k1 through coincurve,",
+        "about 80 us) is about a fifth; the rest is three keccak-256 per reading (struct hash, digest, address)",
+        "through eth-hash's pycryptodome backend and the ISO 6346 check of the container. The struct hash is encoded",
+        "by hand (no eth-abi) and cached for the Merkle leaf.",
+        "",
+        "Gas per batch versus per-reading anchoring is in `snapshots/gas-iot.json` (see [iot.md](iot.md#gas)): a",
+        "batch is about 82k gas whatever its size; each reading posted on its own costs 161k-196k.",
+        "",
+    ]
+    path.write_text("\n".join(lines))
 
 
 if __name__ == "__main__":
