@@ -1,0 +1,200 @@
+"""Indexer fixtures: a dev Anvil per test (so reorgs, restarts and resets touch no other test), the pilot deployed
+on it by the real deployment path, and an index database on SQLite and on a throwaway PostgreSQL cluster.
+
+PostgreSQL comes from Debian (`make postgres` installs it; CI does so as root). The cluster is created in a
+temporary folder, owned by the `postgres` user when the tests run as root, and listens on a free port on
+127.0.0.1 only. With CI=true a missing PostgreSQL fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from portlink.chain.client import NodeAccountSigner
+from portlink.chain.devnode import DevNode
+from portlink.chain.rpc import JsonRpc
+from portlink.deployment.deploy import DeployResult, deploy
+from portlink.indexer import schema
+from portlink.indexer.catalog import EventCatalog
+from portlink.indexer.indexer import Indexer, IndexerConfig
+from portlink.indexer.store import Store, migrate, open_engine
+from sqlalchemy import Engine, create_engine, select, text
+from web3 import Web3
+
+from tests.deployment.test_deploy import _free_port
+from tests.indexer.activity import Activity
+
+#: Small ranges so that a few hundred blocks take many ranges (and many transactions) to index.
+SMALL = IndexerConfig(
+    confirmations=3, reorg_window=32, initial_block_range=4, max_block_range=16, target_logs=50, poll_seconds=0.05
+)
+
+
+class Chain:
+    """A dev Anvil with the pilot deployed, restartable with or without its state."""
+
+    def __init__(self, folder: Path, artifacts, pilot_seed) -> None:
+        self.folder = folder
+        self.port = _free_port()
+        self.state_path = folder / "anvil-state.json"
+        self.manifest_path = folder / "deployment" / "manifest.json"
+        self.node = self._node()
+        self.node.start()
+        self.w3 = Web3(Web3.HTTPProvider(self.node.rpc_url, request_kwargs={"timeout": 30}))
+        seed, sha = pilot_seed
+        self.deployment: DeployResult = deploy(
+            self.w3, NodeAccountSigner(self.w3.eth.accounts[0]), artifacts, seed, sha, self.manifest_path
+        )
+        self.manifest = self.deployment.manifest
+        self.activity = Activity(self.w3, self.manifest, self.manifest_path)
+
+    def _node(self) -> DevNode:
+        return DevNode(
+            "anvil",
+            host="127.0.0.1",
+            port=self.port,
+            chain_id=31337,
+            state_path=self.state_path,
+            log_path=self.folder / "anvil.log",
+        )
+
+    @property
+    def rpc_url(self) -> str:
+        return self.node.rpc_url
+
+    def stop(self) -> None:
+        self.node.stop()
+
+    def restart(self, *, keep_state: bool = True) -> None:
+        """Start Anvil again on the same port, from its saved state or (``keep_state=False``) from nothing."""
+        self.node.stop()
+        if not keep_state:
+            self.state_path.unlink(missing_ok=True)
+        self.node = self._node()
+        self.node.start()
+
+    def catalog(self) -> EventCatalog:
+        return EventCatalog.from_manifest(self.manifest, self.manifest_path)
+
+    def indexer(self, url: str, config: IndexerConfig = SMALL) -> Indexer:
+        engine = open_engine(url)
+        migrate(engine)
+        return Indexer(JsonRpc(self.rpc_url), Store(engine), self.manifest, self.catalog(), config)
+
+
+@pytest.fixture
+def anvil(tmp_path, artifacts, pilot_seed) -> Iterator[Chain]:
+    chain = Chain(tmp_path / "chain", artifacts, pilot_seed)
+    try:
+        yield chain
+    finally:
+        chain.stop()
+
+
+# ---------------------------------------------------------------------------------------------------- PostgreSQL
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster; yields the URL of its server (no database)."""
+    bindir = _pg_bin()
+    if bindir is None:
+        message = "PostgreSQL is not installed: `make postgres` (apt-get install -y postgresql)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = Path(tempfile.mkdtemp(prefix="portlink-pg-"))
+    data = folder / "data"
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(folder, "postgres", "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    run = {"check": True, "capture_output": True}
+    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], **run)
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    subprocess.run(
+        [
+            *as_postgres,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(folder / "log"),
+            "-w",
+            "start",
+        ],
+        **run,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> Iterator[Any]:
+    """A factory of fresh, empty index databases of one kind: `database()` returns a URL."""
+    created: list[str] = []
+
+    def new() -> str:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path}/index-{next(_databases)}.sqlite"
+        else:
+            server = request.getfixturevalue("postgres_cluster")
+            name = f"index_{os.getpid()}_{next(_databases)}"
+            admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            url = f"{server}/{name}"
+        created.append(url)
+        return url
+
+    return new
+
+
+# ---------------------------------------------------------------------------------------------------- comparing
+
+
+def dump(engine: Engine) -> dict[str, list[tuple]]:
+    """Every row of the tables that follow from the chain alone, in key order: what two indexers must agree on."""
+    out: dict[str, list[tuple]] = {}
+    with engine.connect() as conn:
+        for table in schema.CHAIN_TABLES:
+            order = list(table.primary_key.columns)
+            out[table.name] = [tuple(row) for row in conn.execute(select(table).order_by(*order))]
+    return out
+
+
+def fresh_dump(chain: Chain, url: str, config: IndexerConfig = SMALL) -> dict[str, list[tuple]]:
+    """Index `chain` from scratch into `url` (up to the head) and dump it."""
+    indexer = chain.indexer(url, config)
+    indexer.run(until_head=True)
+    return dump(indexer.store.engine)
+
+
+def chain_logs(chain: Chain) -> list[dict[str, Any]]:
+    """Every log of every manifest contract, as the node has it now."""
+    addresses = [Web3.to_checksum_address(c.address) for c in chain.manifest.contracts.values()]
+    return chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": addresses})
