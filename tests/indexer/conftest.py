@@ -14,6 +14,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.indexer import Indexer, IndexerConfig
 from portlink.indexer.store import Store, migrate, open_engine
 from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import NoResultFound
 from web3 import Web3
 
 from tests.deployment.test_deploy import _free_port
@@ -42,13 +45,18 @@ SMALL = IndexerConfig(
 class Chain:
     """A dev Anvil with the pilot deployed, restartable with or without its state."""
 
+    last_start = 0.0
+
     def __init__(self, folder: Path, artifacts, pilot_seed) -> None:
+        time.sleep(max(0.0, Chain.last_start + 1.1 - time.monotonic()))  # another genesis than the last chain
+        Chain.last_start = time.monotonic()
         self.folder = folder
         self.port = _free_port()
         self.state_path = folder / "anvil-state.json"
         self.manifest_path = folder / "deployment" / "manifest.json"
         self.node = self._node()
         self.node.start()
+        self.started = time.monotonic()
         self.w3 = Web3(Web3.HTTPProvider(self.node.rpc_url, request_kwargs={"timeout": 30}))
         seed, sha = pilot_seed
         self.deployment: DeployResult = deploy(
@@ -79,6 +87,9 @@ class Chain:
         self.node.stop()
         if not keep_state:
             self.state_path.unlink(missing_ok=True)
+            # Anvil's genesis block carries a timestamp in seconds: started again within the same second, the
+            # "new" chain would be the old one block for block.
+            time.sleep(max(0.0, self.started + 1.1 - time.monotonic()))
         self.node = self._node()
         self.node.start()
 
@@ -198,3 +209,59 @@ def chain_logs(chain: Chain) -> list[dict[str, Any]]:
     """Every log of every manifest contract, as the node has it now."""
     addresses = [Web3.to_checksum_address(c.address) for c in chain.manifest.contracts.values()]
     return chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": addresses})
+
+
+# ---------------------------------------------------------------------------------------------------- following
+
+
+class Follower:
+    """An indexer following the head in a thread; re-raises what stopped it."""
+
+    def __init__(self, indexer) -> None:
+        self.indexer = indexer
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.indexer.run()
+        except BaseException as exc:
+            self.error = exc
+
+    def synced(self, w3, timeout: float = 60.0) -> None:
+        """Wait until the index holds the node's head block, by hash."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.error is not None:
+                raise self.error
+            head = w3.eth.get_block("latest")
+            try:
+                state = self.indexer.store.state()
+            except NoResultFound:  # the thread has not opened the store yet
+                time.sleep(0.05)
+                continue
+            if (
+                state.checkpoint_block == head["number"]
+                and dict(self.indexer.store.block_hashes()).get(head["number"]) == head["hash"].to_0x_hex()
+            ):
+                return
+            time.sleep(0.05)
+        raise AssertionError("the indexer did not catch up with the head")
+
+    def stop(self) -> None:
+        self.indexer.stop_event.set()
+        self.thread.join(30)
+
+
+@pytest.fixture
+def follow():
+    followers: list[Follower] = []
+
+    def start(indexer) -> Follower:
+        followers.append(Follower(indexer))
+        return followers[-1]
+
+    yield start
+    for follower in followers:
+        follower.stop()

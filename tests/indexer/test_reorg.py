@@ -3,78 +3,20 @@ new blocks) the store equals a fresh index of the canonical chain, projections i
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from portlink.errors import ReorgTooDeepError
 from portlink.indexer import schema
 from portlink.indexer.indexer import IndexerConfig
 from sqlalchemy import select
-from sqlalchemy.exc import NoResultFound
 
+from tests.indexer.activity import SHEKOU, SHUNDE, container_number, seal
 from tests.indexer.conftest import SMALL, dump, fresh_dump
-
-
-class Follower:
-    """An indexer following the head in a thread; re-raises what stopped it."""
-
-    def __init__(self, indexer) -> None:
-        self.indexer = indexer
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.indexer.run()
-        except BaseException as exc:
-            self.error = exc
-
-    def synced(self, w3, timeout: float = 60.0) -> None:
-        """Wait until the index holds the node's head block, by hash."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.error is not None:
-                raise self.error
-            head = w3.eth.get_block("latest")
-            try:
-                state = self.indexer.store.state()
-            except NoResultFound:  # the thread has not opened the store yet
-                time.sleep(0.05)
-                continue
-            if (
-                state.checkpoint_block == head["number"]
-                and dict(self.indexer.store.block_hashes()).get(head["number"]) == head["hash"].to_0x_hex()
-            ):
-                return
-            time.sleep(0.05)
-        raise AssertionError("the indexer did not catch up with the head")
-
-    def stop(self) -> None:
-        self.indexer.stop_event.set()
-        self.thread.join(30)
-
-
-@pytest.fixture
-def follow():
-    followers: list[Follower] = []
-
-    def start(indexer) -> Follower:
-        followers.append(Follower(indexer))
-        return followers[-1]
-
-    yield start
-    for follower in followers:
-        follower.stop()
 
 
 def _replacement(activity, reference_seed: int) -> list:
     """Transactions for the new blocks of a reorganisation: a shipment registered there instead."""
     activity.references += 1000 + reference_seed
     activity.serial += 1
-    from tests.indexer.activity import SHEKOU, SHUNDE, container_number, seal
-
     reference = f"REORG{activity.references:06d}"
     registration = (
         activity.who.consignee,
