@@ -26,7 +26,8 @@ def test_anvil_restarted_with_its_state_the_indexer_waits_and_resumes(anvil, dat
     follower.synced(anvil.w3)
     anvil.stop()
     time.sleep(1.5)  # the follower polls a node that is gone
-    assert follower.error is None and follower.thread.is_alive()
+    assert follower.error is None
+    assert follower.thread.is_alive()
     anvil.restart(keep_state=True)
     anvil.activity.mixed(1)
     follower.synced(anvil.w3)
