@@ -1,0 +1,94 @@
+"""Nothing in the indexer names a PortLink event: any ABI decodes, and a contract added to the manifest later is
+indexed from its deployment block with no code change. The shipped migrations create exactly the schema."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from eth_abi import encode
+from eth_utils.crypto import keccak
+from portlink.chain.rpc import JsonRpc
+from portlink.deployment.deploy import CUSTOMS
+from portlink.indexer import schema
+from portlink.indexer.catalog import EventCatalog
+from portlink.indexer.indexer import Indexer
+from portlink.indexer.store import Store, migrate, open_engine
+
+from tests.indexer.conftest import SMALL, dump, fresh_dump
+
+ESCROW_ABI = [
+    {
+        "type": "event",
+        "name": "Funded",
+        "anonymous": False,
+        "inputs": [
+            {"name": "financingId", "type": "uint256", "indexed": True},
+            {"name": "memo", "type": "string", "indexed": True},
+            {"name": "amount", "type": "uint128", "indexed": False},
+            {"name": "small", "type": "uint32", "indexed": False},
+            {
+                "name": "terms",
+                "type": "tuple",
+                "indexed": False,
+                "components": [{"name": "payer", "type": "address"}, {"name": "codes", "type": "bytes3[]"}],
+            },
+        ],
+    }
+]
+ADDRESS = "0x" + "ab" * 20
+
+
+def test_an_unknown_abi_with_tuples_arrays_and_hashed_indexed_strings_decodes_to_json():
+    catalog = EventCatalog({"TradeFinanceEscrow": (ADDRESS, ESCROW_ABI)})
+    signature = "Funded(uint256,string,uint128,uint32,(address,bytes3[]))"
+    topic0 = "0x" + keccak(text=signature).hex()
+    event = catalog.event(ADDRESS.upper().replace("0X", "0x"), topic0)
+    assert event is not None
+    assert event.signature == signature
+    payer = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"
+    data = encode(["uint128", "uint32", "(address,bytes3[])"], [2**100, 7, (payer, [b"CNY", b"HKD"])])
+    memo = "0x" + keccak(text="letter of credit").hex()
+    topics = [topic0, "0x" + (42).to_bytes(32, "big").hex(), memo]
+    assert event.decode(topics, "0x" + data.hex()) == {
+        "financingId": "42",  # uint256: wider than JSON numbers are safe for
+        "memo": memo,  # an indexed string is only its hash in the log
+        "amount": str(2**100),
+        "small": 7,
+        "terms": {"payer": payer, "codes": ["0x434e59", "0x484b44"]},
+    }
+    assert catalog.event(ADDRESS, "0x" + "00" * 32) is None
+
+
+def test_a_contract_added_to_the_manifest_later_is_caught_up_from_its_deployment_block(anvil, database):
+    anvil.activity.mixed(2)
+    url = database()
+    engine = open_engine(url)
+    migrate(engine)
+    contracts = {n: c for n, c in anvil.manifest.contracts.items() if n != CUSTOMS}
+    without = anvil.manifest.model_copy(update={"contracts": contracts})
+    catalog = EventCatalog.from_manifest(without, anvil.manifest_path)
+    Indexer(JsonRpc(anvil.rpc_url), Store(engine), without, catalog, SMALL).run(until_head=True)
+    assert all(row[1] != "CustomsClearance" for row in _events(engine))
+
+    anvil.activity.mixed(1)
+    anvil.indexer(url).run(until_head=True)  # the full manifest: customs caught up, then all together
+    assert dump(engine) == fresh_dump(anvil, database())
+    assert any(row[1] == "CustomsClearance" for row in _events(engine))
+
+
+def _events(engine):
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                schema.events.select().with_only_columns(schema.events.c.block_number, schema.events.c.contract)
+            )
+        )
+
+
+def test_the_shipped_migrations_create_exactly_the_schema_the_code_uses(database):
+    engine = open_engine(database())
+    migrate(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), schema.metadata)
+    assert diff == []
+    migrate(engine)  # idempotent
