@@ -14,10 +14,9 @@ from eth_utils.crypto import keccak
 from portlink.deployment.deploy import CUSTOMS, GOVERNANCE, SHIPMENTS
 from portlink.deployment.manifest import Manifest, load_abi
 from portlink.domain.consortium import Role
+from portlink.domain.shipments import iso6346_check_digit
 from web3 import Web3
 from web3.logs import DISCARD
-
-from tests.shipments.conftest import iso6346
 
 SHEKOU = b"CNSHK"
 SHUNDE = b"CNSUD"
@@ -29,7 +28,8 @@ OUTSIDER = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"
 
 def container_number(owner: str, serial: int) -> bytes:
     """A valid ISO 6346 number for `owner` (3 letters) + U + `serial`."""
-    return iso6346(f"{owner}U{serial:06d}")
+    first = f"{owner}U{serial:06d}"
+    return f"{first}{iso6346_check_digit(first)}".encode()
 
 
 def seal(text: str) -> bytes:

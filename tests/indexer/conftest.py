@@ -8,12 +8,8 @@ temporary folder, owned by the `postgres` user when the tests run as root, and l
 
 from __future__ import annotations
 
-import glob
 import itertools
 import os
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -29,11 +25,12 @@ from portlink.indexer import schema
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.indexer import Indexer, IndexerConfig
 from portlink.indexer.store import Store, migrate, open_engine
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import NoResultFound
 from web3 import Web3
 
 from tests.deployment.test_deploy import _free_port
+from tests.indexer import postgres
 from tests.indexer.activity import Activity
 
 #: Small ranges so that a few hundred blocks take many ranges (and many transactions) to index.
@@ -114,50 +111,16 @@ def anvil(tmp_path, artifacts, pilot_seed) -> Iterator[Chain]:
 # ---------------------------------------------------------------------------------------------------- PostgreSQL
 
 
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[str]:
     """A throwaway PostgreSQL cluster; yields the URL of its server (no database)."""
-    bindir = _pg_bin()
-    if bindir is None:
+    if postgres.bindir() is None:
         message = "PostgreSQL is not installed: `make postgres` (apt-get install -y postgresql)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    folder = Path(tempfile.mkdtemp(prefix="portlink-pg-"))
-    data = folder / "data"
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        shutil.chown(folder, "postgres", "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    run = {"check": True, "capture_output": True}
-    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], **run)
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    subprocess.run(
-        [
-            *as_postgres,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(folder / "log"),
-            "-w",
-            "start",
-        ],
-        **run,
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], check=False)
-        shutil.rmtree(folder, ignore_errors=True)
+    with postgres.cluster() as server:
+        yield server
 
 
 _databases = itertools.count()
@@ -173,12 +136,7 @@ def database(request, tmp_path) -> Iterator[Any]:
             url = f"sqlite:///{tmp_path}/index-{next(_databases)}.sqlite"
         else:
             server = request.getfixturevalue("postgres_cluster")
-            name = f"index_{os.getpid()}_{next(_databases)}"
-            admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            admin.dispose()
-            url = f"{server}/{name}"
+            url = postgres.create_database(server, f"index_{os.getpid()}_{next(_databases)}")
         created.append(url)
         return url
 
