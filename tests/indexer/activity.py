@@ -70,6 +70,7 @@ class Activity:
         self.serial = 0
         self.references = 0
         self.sent = 0
+        self.last_tx: Any = None
 
     def send(self, call: Any, sender: str, *, wait: bool = True, gas: int | None = None) -> Any:
         """Send `call` from `sender`; with `wait`, require success and return the receipt."""
@@ -78,6 +79,7 @@ class Activity:
             params["gas"] = gas
         tx_hash = call.transact(params)
         self.sent += 1
+        self.last_tx = tx_hash
         if not wait:
             return tx_hash
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from portlink.indexer import schema
+from portlink.indexer.catalog import to_json
 from sqlalchemy import func, select
 
 from tests.indexer.conftest import SMALL, chain_logs, dump, fresh_dump
@@ -50,7 +51,8 @@ def test_backfill_stores_every_log_of_every_contract_decoded_as_web3_decodes_it(
         event = events[(log["blockHash"].to_0x_hex(), log["logIndex"])]
         decoded = next(d for e in contract.events for d in [_try(e, log)] if d is not None)
         assert (event["contract"], event["event"]) == (name, decoded["event"])
-        assert event["args"].keys() == decoded["args"].keys()
+        abi_inputs = next(i for i in contract.abi if i.get("name") == decoded["event"] and i["type"] == "event")
+        assert event["args"] == {p["name"]: to_json(p, decoded["args"][p["name"]]) for p in abi_inputs["inputs"]}
         names.add((name, event["event"]))
     assert {
         ("ConsortiumRegistry", "MemberAdded"),

@@ -59,6 +59,45 @@ def test_an_unknown_abi_with_tuples_arrays_and_hashed_indexed_strings_decodes_to
     assert catalog.event(ADDRESS, "0x" + "00" * 32) is None
 
 
+def test_the_fast_decoder_agrees_with_eth_abi_on_every_layout_it_takes():
+    abi = [
+        {
+            "type": "event",
+            "name": "Noted",
+            "anonymous": False,
+            "inputs": [
+                {"name": "delta", "type": "int64", "indexed": True},
+                {"name": "flag", "type": "bool", "indexed": True},
+                {"name": "note", "type": "string", "indexed": False},
+                {"name": "seals", "type": "bytes16[]", "indexed": False},
+                {"name": "blob", "type": "bytes", "indexed": False},
+                {"name": "change", "type": "int32", "indexed": False},
+                {"name": "who", "type": "address[]", "indexed": False},
+            ],
+        }
+    ]
+    (event,) = EventCatalog({"Any": (ADDRESS, abi)}).event_types()
+    payer = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"
+    values = [
+        "Shekou \u86c7\u53e3",
+        [b"SEAL1".ljust(16, b"\0"), b"SEAL2".ljust(16, b"\0")],
+        b"\x01\x02\x03",
+        -5,
+        [payer],
+    ]
+    data = encode(["string", "bytes16[]", "bytes", "int32", "address[]"], values)
+    topics = [event.topic0, "0x" + encode(["int64"], [-7]).hex(), "0x" + encode(["bool"], [True]).hex()]
+    assert event.decode(topics, "0x" + data.hex()) == {
+        "delta": "-7",  # int64: wider than 48 bits, so text
+        "flag": True,
+        "note": "Shekou \u86c7\u53e3",
+        "seals": ["0x5345414c3100000000000000000000" + "00", "0x5345414c3200000000000000000000" + "00"],
+        "blob": "0x010203",
+        "change": -5,
+        "who": [payer],
+    }
+
+
 def test_a_contract_added_to_the_manifest_later_is_caught_up_from_its_deployment_block(anvil, database):
     anvil.activity.mixed(2)
     url = database()

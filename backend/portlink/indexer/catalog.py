@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import decode
+from eth_abi.abi import decode, default_codec
+from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -61,6 +63,67 @@ def to_json(param: dict[str, Any], value: Any) -> Any:
     return str(value)
 
 
+def _topic_value(param: dict[str, Any], topic: str) -> Any:
+    """An indexed argument from its 32-byte topic (static types read directly, the common case)."""
+    kind = canonical_type(param)
+    if _is_dynamic(kind):
+        return topic  # only the keccak-256 of the value is in the log
+    if kind == "address":
+        return to_checksum_address("0x" + topic[-40:])
+    if kind.startswith("bytes"):
+        return topic[: 2 + 2 * int(kind[5:])]
+    if kind.startswith("uint"):
+        return to_json(param, int(topic, 16))
+    (value,) = decode([kind], bytes.fromhex(topic[2:]))  # int (two's complement), bool
+    return to_json(param, value)
+
+
+_STATIC = re.compile(r"(u?int\d*|address|bool|bytes([1-9]|[12]\d|3[012]))")
+
+
+def _word(kind: str, word: bytes) -> Any:
+    """A static elementary ABI value from its 32-byte word, as eth-abi would decode it."""
+    if kind == "address":
+        return "0x" + word[12:].hex()
+    if kind == "bool":
+        return word[-1] == 1
+    if kind.startswith("bytes"):
+        return word[: int(kind[5:])]
+    return int.from_bytes(word, "big", signed=kind.startswith("int"))
+
+
+def _fast_decode(types: list[str], data: bytes) -> list[Any] | None:
+    """Decode the common layouts (static elementary values, ``string``, ``bytes``, ``T[]`` of those) by slicing
+    words; ``None`` for anything else (tuples, nested or fixed-size arrays) or malformed data."""
+    values: list[Any] = []
+    try:
+        for i, kind in enumerate(types):
+            head = data[32 * i : 32 * i + 32]
+            if len(head) != 32:
+                return None
+            if _STATIC.fullmatch(kind):
+                values.append(_word(kind, head))
+                continue
+            offset = int.from_bytes(head, "big")
+            length = int.from_bytes(data[offset : offset + 32], "big")
+            body = offset + 32
+            if kind in ("string", "bytes"):
+                raw = data[body : body + length]
+                if len(raw) != length:
+                    return None
+                values.append(raw.decode("utf-8") if kind == "string" else raw)
+            elif kind.endswith("[]") and _STATIC.fullmatch(kind[:-2]):
+                words = data[body : body + 32 * length]
+                if len(words) != 32 * length:
+                    return None
+                values.append([_word(kind[:-2], words[32 * j : 32 * j + 32]) for j in range(length)])
+            else:
+                return None
+    except UnicodeDecodeError:
+        return None
+    return values
+
+
 @dataclass(frozen=True)
 class EventType:
     """One event of one contract's ABI."""
@@ -80,24 +143,29 @@ class EventType:
         data_types = [canonical_type(p) for p in inputs if not p.get("indexed")]
         return cls(contract, item["name"], signature, "0x" + keccak(text=signature).hex(), inputs, data_types)
 
+    @cached_property
+    def _data_decoder(self) -> TupleDecoder:
+        # eth-abi's decode() looks up and assembles the decoders on every call; an event's never change.
+        registry = default_codec._registry
+        return TupleDecoder(decoders=tuple(registry.get_decoder(t) for t in self._data_types))  # type: ignore[no-untyped-call]
+
     def decode(self, topics: list[str], data: str) -> dict[str, Any]:
         """The arguments of a log of this event, by name, JSON-safe."""
         indexed = [p for p in self.inputs if p.get("indexed")]
         if len(topics) != len(indexed) + 1:
             raise ValueError(f"{self.signature}: {len(topics) - 1} indexed topics, the ABI has {len(indexed)}")
-        values = iter(decode(self._data_types, bytes.fromhex(data[2:])))
+        raw = bytes.fromhex(data[2:])
+        fast = _fast_decode(self._data_types, raw)
+        if fast is None:
+            stream = ContextFramesBytesIO(raw)  # type: ignore[no-untyped-call]
+            fast = list(self._data_decoder(stream))
+        values = iter(fast)
         topic_values = iter(topics[1:])
         args: dict[str, Any] = {}
         for i, param in enumerate(self.inputs):
             name = param.get("name") or str(i)
             if param.get("indexed"):
-                topic = next(topic_values)
-                kind = canonical_type(param)
-                if _is_dynamic(kind):
-                    args[name] = topic  # only the keccak-256 of the value is in the log
-                else:
-                    (value,) = decode([kind], bytes.fromhex(topic[2:]))
-                    args[name] = to_json(param, value)
+                args[name] = _topic_value(param, next(topic_values))
             else:
                 args[name] = to_json(param, next(values))
         return args

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select
+from sqlalchemy import Connection, Select, Table, and_, bindparam, delete, insert, select, tuple_
 
 from portlink.deployment.deploy import CUSTOMS, REGISTRY, SHIPMENTS
 from portlink.domain.consortium import Role
@@ -43,8 +44,15 @@ class Event:
     block_timestamp: int | None
 
 
+@cache
 def _pk(table: Table) -> list[str]:
     return [c.name for c in table.primary_key.columns]
+
+
+@cache
+def _by_key(table: Table) -> Select[Any]:
+    """``SELECT`` of one row by primary key, with bound parameters named as the key columns (compiled once)."""
+    return select(table).where(and_(*(table.c[c] == bindparam(c) for c in _pk(table))))
 
 
 class Projector:
@@ -55,9 +63,12 @@ class Projector:
         self._conn = conn
         self._undo_above = undo_above
         self._rows: dict[tuple[str, Key], Row | None] = {}
-        self._stored: dict[tuple[str, Key], bool] = {}
+        #: Whether the row is in the database: ``None`` when not known (written blind, see :meth:`_change`).
+        self._stored: dict[tuple[str, Key], bool | None] = {}
         self._undo_block: dict[tuple[str, Key], int] = {}
         self._undo: list[Row] = []
+        #: Undo entries of rows put blind whose before-image is still to be read: (position, table, key).
+        self._unread: list[tuple[int, Table, Key]] = []
         self._appended: dict[str, list[Row]] = {}
         self.block_number = 0
 
@@ -65,11 +76,9 @@ class Projector:
         ref = (table.name, key)
         if ref in self._rows:
             return
-        where = and_(*(table.c[name] == value for name, value in zip(_pk(table), key, strict=True)))
-        found = self._conn.execute(select(table).where(where)).mappings().first()
-        row = None if found is None else dict(found)
-        self._rows[ref] = row
-        self._stored[ref] = row is not None
+        found = self._conn.execute(_by_key(table), dict(zip(_pk(table), key, strict=True))).mappings().first()
+        self._rows[ref] = None if found is None else dict(found)
+        self._stored[ref] = found is not None
 
     def get(self, table: Table, *key: Any) -> Row | None:
         """The row of ``table`` with primary key ``key`` as this range has it so far (a copy), or ``None``."""
@@ -77,26 +86,57 @@ class Projector:
         row = self._rows[(table.name, key)]
         return None if row is None else dict(row)
 
-    def _change(self, table: Table, key: Key, row: Row | None) -> None:
-        self._load(table, key)
+    def _change(self, table: Table, key: Key, row: Row | None, *, blind: bool = False) -> None:
         ref = (table.name, key)
-        if self.block_number > self._undo_above and self._undo_block.get(ref) != self.block_number:
+        undo = self.block_number > self._undo_above and self._undo_block.get(ref) != self.block_number
+        if blind and ref not in self._rows:
+            # A whole row replaced, first touch in this range: no need to read what is stored. The flush deletes
+            # whatever is under the key and inserts the row, and reads the before-images it needs in one query.
+            self._stored[ref] = None
+            if undo:
+                self._undo_block[ref] = self.block_number
+                self._undo.append(self._undo_entry(table, key, None))
+                self._unread.append((len(self._undo) - 1, table, key))
+            self._rows[ref] = row
+            return
+        self._load(table, key)
+        if undo:
             self._undo_block[ref] = self.block_number
-            before = self._rows[ref]
-            self._undo.append(
-                {
-                    "block_number": self.block_number,
-                    "table_name": table.name,
-                    "key": list(key),
-                    "before": None if before is None else {k: v for k, v in before.items() if k != "confirmed"},
-                }
-            )
+            self._undo.append(self._undo_entry(table, key, self._rows[ref]))
         self._rows[ref] = row
+
+    def _undo_entry(self, table: Table, key: Key, before: Row | None) -> Row:
+        return {
+            "block_number": self.block_number,
+            "table_name": table.name,
+            "key": list(key),
+            "before": None if before is None else {k: v for k, v in before.items() if k != "confirmed"},
+        }
+
+    def _read_unread(self) -> None:
+        """Fill in the before-images of rows put blind: one ``SELECT ... WHERE key IN`` per table and chunk."""
+        by_table: dict[str, list[tuple[int, Key]]] = {}
+        for position, table, key in self._unread:
+            by_table.setdefault(table.name, []).append((position, key))
+        for name, wanted in by_table.items():
+            table = schema.TABLES[name]
+            columns = [table.c[c] for c in _pk(table)]
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                keys = [key for _, key in chunk]
+                found = {
+                    tuple(row[c.name] for c in columns): dict(row)
+                    for row in self._conn.execute(select(table).where(tuple_(*columns).in_(keys))).mappings()
+                }
+                for position, key in chunk:
+                    before = found.get(key)
+                    if before is not None:
+                        self._undo[position]["before"] = {k: v for k, v in before.items() if k != "confirmed"}
 
     def put(self, table: Table, **row: Any) -> None:
         """Insert or replace a row of an entity table (every column but the bookkeeping ones given)."""
         row["block_number"] = self.block_number
-        self._change(table, tuple(row[name] for name in _pk(table)), row)
+        self._change(table, tuple(row[name] for name in _pk(table)), row, blind=True)
 
     def update(self, table: Table, key: Key, **changes: Any) -> None:
         """Change columns of an existing row; a row the events never created is left alone."""
@@ -124,15 +164,18 @@ class Projector:
 
     def flush(self, final_block: int) -> None:
         """Write every change of the range, marking rows up to ``final_block`` confirmed."""
+        self._read_unread()
         by_table: dict[str, list[tuple[Key, Row | None]]] = {}
         for (name, key), row in self._rows.items():
-            if self._stored[(name, key)] or row is not None:
+            if self._stored[(name, key)] is not False or row is not None:
                 by_table.setdefault(name, []).append((key, row))
         for name, changes in by_table.items():
             table = schema.TABLES[name]
             pk = _pk(table)
             stale = [
-                dict(zip([f"k_{c}" for c in pk], key, strict=True)) for key, _ in changes if self._stored[(name, key)]
+                dict(zip([f"k_{c}" for c in pk], key, strict=True))
+                for key, _ in changes
+                if self._stored[(name, key)] is not False
             ]
             if stale:
                 where = and_(*(table.c[c] == bindparam(f"k_{c}") for c in pk))
