@@ -51,8 +51,8 @@ test: check test-contracts  ## Run the whole suite: lint, types, contract and ba
 check: lint typecheck slither  ## ruff, mypy --strict and slither
 
 lint: install
-	ruff check backend tests scripts
-	ruff format --check backend tests scripts
+	ruff check backend tests scripts bench
+	ruff format --check backend tests scripts bench
 
 typecheck: install
 	mypy
@@ -71,6 +71,10 @@ postgres:  ## Install PostgreSQL from Debian if missing
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
 	  else echo "make: PostgreSQL is missing: sudo apt-get install -y postgresql"; exit 1; fi; \
 	fi
+
+BENCH_EVENTS ?= 100000
+bench: build postgres  ## Indexer benchmark (BENCH_EVENTS events on Anvil); writes docs/benchmarks.md
+	python bench/indexer.py --events $(BENCH_EVENTS)
 
 gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
 	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py

@@ -18,9 +18,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
-import subprocess
 import threading
 import time
 from datetime import UTC, datetime
@@ -30,22 +30,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import JSON, Integer, String, create_engine, func, select  # noqa: E402
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402
-from web3 import Web3  # noqa: E402
-
 from portlink.chain.artifacts import load_artifacts  # noqa: E402
 from portlink.chain.client import NodeAccountSigner  # noqa: E402
 from portlink.chain.devnode import DevNode  # noqa: E402
 from portlink.chain.rpc import JsonRpc  # noqa: E402
 from portlink.deployment.deploy import deploy  # noqa: E402
-from portlink.deployment.manifest import load_abi  # noqa: E402
+from portlink.deployment.manifest import Manifest, load_abi  # noqa: E402
 from portlink.deployment.seed import load_seed  # noqa: E402
 from portlink.indexer import schema  # noqa: E402
 from portlink.indexer.catalog import EventCatalog  # noqa: E402
 from portlink.indexer.indexer import Indexer, IndexerConfig  # noqa: E402
 from portlink.indexer.store import Store, migrate, open_engine  # noqa: E402
 from portlink.settings import Settings  # noqa: E402
+from sqlalchemy import JSON, Integer, String, create_engine, func, select  # noqa: E402
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402
+from web3 import Web3  # noqa: E402
+
 from tests.indexer import postgres  # noqa: E402
 from tests.indexer.activity import Activity  # noqa: E402
 
@@ -117,7 +117,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def web3_baseline(w3: Web3, manifest, manifest_path: Path, start: int, head: int, folder: Path) -> tuple[int, float]:
+def web3_baseline(
+    w3: Web3, manifest: Manifest, manifest_path: Path, start: int, head: int, folder: Path
+) -> tuple[int, float]:
     engine = create_engine(f"sqlite:///{folder}/baseline.sqlite")
     Base.metadata.create_all(engine)
     t0 = time.perf_counter()
@@ -149,7 +151,9 @@ def web3_baseline(w3: Web3, manifest, manifest_path: Path, start: int, head: int
 # ---------------------------------------------------------------------------------------------------- (c) indexer
 
 
-def index_once(rpc_url: str, manifest, manifest_path: Path, url: str, config: IndexerConfig) -> tuple[int, float]:
+def index_once(
+    rpc_url: str, manifest: Manifest, manifest_path: Path, url: str, config: IndexerConfig
+) -> tuple[int, float]:
     engine = open_engine(url)
     migrate(engine)
     catalog = EventCatalog.from_manifest(manifest, manifest_path)
@@ -160,7 +164,7 @@ def index_once(rpc_url: str, manifest, manifest_path: Path, url: str, config: In
     with engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(schema.events)).scalar_one()
     engine.dispose()
-    return int(count), elapsed
+    return count, elapsed
 
 
 # ---------------------------------------------------------------------------------------------------- (d) head lag
@@ -169,7 +173,7 @@ def index_once(rpc_url: str, manifest, manifest_path: Path, url: str, config: In
 def head_lag(
     activity: Activity,
     rpc_url: str,
-    manifest,
+    manifest: Manifest,
     manifest_path: Path,
     url: str,
     config: IndexerConfig,
@@ -210,7 +214,7 @@ def head_lag(
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def write_report(path: Path, results: dict[str, Any]) -> None:
@@ -291,7 +295,12 @@ def main() -> None:
     }
     with node:
         results["anvil"] = (
-            subprocess.run([node.binary, "--version"], capture_output=True, text=True, check=False)
+            subprocess.run(
+                [node.binary, "--version"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             .stdout.split("\n")[0]
             .removeprefix("anvil Version: ")
         )
