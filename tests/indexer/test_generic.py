@@ -7,11 +7,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from eth_abi import encode
 from eth_utils.crypto import keccak
-from portlink.chain.rpc import JsonRpc
+from portlink.chain.rpc import JsonRpc, RangeTooLargeError
 from portlink.deployment.deploy import CUSTOMS
 from portlink.indexer import schema
 from portlink.indexer.catalog import EventCatalog
-from portlink.indexer.indexer import Indexer
+from portlink.indexer.indexer import Indexer, IndexerConfig
 from portlink.indexer.store import Store, migrate, open_engine
 
 from tests.indexer.conftest import SMALL, dump, fresh_dump
@@ -131,3 +131,35 @@ def test_the_shipped_migrations_create_exactly_the_schema_the_code_uses(database
         diff = compare_metadata(MigrationContext.configure(conn), schema.metadata)
     assert diff == []
     migrate(engine)  # idempotent
+
+
+class LimitedNode(JsonRpc):
+    """The real node behind a provider-style limit: eth_getLogs over more than `limit` blocks is refused with the
+    message geth-based providers send."""
+
+    def __init__(self, url: str, limit: int) -> None:
+        super().__init__(url)
+        self.limit = limit
+        self.refused = 0
+        self.widest = 0
+
+    def logs(self, addresses, from_block, to_block):
+        if to_block - from_block + 1 > self.limit:
+            self.refused += 1
+            raise RangeTooLargeError("eth_getLogs", -32005, f"query exceeds max block range {self.limit}")
+        self.widest = max(self.widest, to_block - from_block + 1)
+        return super().logs(addresses, from_block, to_block)
+
+
+def test_the_range_shrinks_when_the_node_refuses_and_grows_again_when_it_answers(anvil, database):
+    anvil.activity.mixed(2)
+    anvil.w3.provider.make_request("anvil_mine", [300])
+    rpc = LimitedNode(anvil.rpc_url, limit=7)
+    config = IndexerConfig(**{**SMALL.__dict__, "initial_block_range": 64, "max_block_range": 64})
+    engine = open_engine(database())
+    migrate(engine)
+    indexer = Indexer(rpc, Store(engine), anvil.manifest, anvil.catalog(), config)
+    indexer.run(until_head=True)
+    assert rpc.refused >= 2  # shrank from 64 to below 8, then grew back into the limit now and then
+    assert 4 <= rpc.widest <= 7
+    assert dump(engine) == fresh_dump(anvil, database())

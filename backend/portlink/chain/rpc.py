@@ -110,6 +110,8 @@ class JsonRpc:
             {"jsonrpc": "2.0", "id": first + i, "method": c.method, "params": c.params} for i, c in enumerate(calls)
         ]
         replies = self._post(body, calls[0].method)
+        if isinstance(replies, dict) and "error" in replies:  # a node or proxy without batch support
+            return [self.call(c.method, *c.params) for c in calls]
         if not isinstance(replies, list) or len(replies) != len(calls):
             raise ChainUnavailableError(f"{self.url} answered a batch of {len(calls)} calls with a malformed reply")
         by_id = {r.get("id"): r for r in replies}
