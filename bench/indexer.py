@@ -254,12 +254,29 @@ def write_report(path: Path, results: dict[str, Any]) -> None:
             f"| {rate / a_rate:.0%} | {rate / b_rate:.1f}x |"
         )
     lag = r["lag"]
+    verdicts = []
+    for kind in ("sqlite", "postgresql"):
+        rate = r[kind]["events"] / r[kind]["seconds"]
+        verdicts.append(
+            f"- {kind}: {rate / a_rate:.0%} of (a) ({'met' if rate >= 0.5 * a_rate else 'not met'}), "
+            f"{rate / b_rate:.1f}x (b) ({'met' if rate >= 5 * b_rate else 'not met'})"
+        )
     lines += [
         "",
         "Goals (issue 6): (c) at least 50 % of (a) and at least 5x (b).",
         "",
-        f"Head lag (SQLite, poll interval {r['config']['poll_seconds']} s, {lag['rate']} transactions/s for "
-        f"{lag['seconds']:.0f} s, {lag['samples']} samples), from the receipt being available to the event being "
+        *verdicts,
+        "",
+        "(a) only moves JSON from Anvil into Python lists; (c) also decodes every log, builds the projections and",
+        "writes raw log, event and projection rows plus the checkpoint in one transaction per range. A profile of",
+        "(c) shows the time spread over SQLAlchemy parameter processing and JSON encoding of the rows, the",
+        "executemany calls of the driver, and ABI decoding (common layouts by word slicing, the rest by eth-abi);",
+        "no single hot spot is left. Blocks within the reorg window of the head also pay for undo entries.",
+        "",
+        f"Head lag (SQLite, poll interval {r['config']['poll_seconds']} s, one registration at a time for "
+        f"{lag['seconds']:.0f} s, aiming at {lag['rate']}/s, {lag['samples']} mined: "
+        f"{lag['samples'] / lag['seconds']:.1f}/s on this chain of {r['blocks']:,} blocks), "
+        "from the receipt being available to the event being "
         f"queryable: p50 {lag['p50'] * 1000:.0f} ms, p99 {lag['p99'] * 1000:.0f} ms, max {lag['max'] * 1000:.0f} ms.",
         "",
         "Raw results:",
@@ -278,7 +295,12 @@ def main() -> None:
     parser.add_argument("--lag-seconds", type=float, default=30.0)
     parser.add_argument("--lag-rate", type=float, default=5.0, help="transactions per second during the lag test")
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite the report from its own JSON")
     args = parser.parse_args()
+    if args.rewrite:
+        text = args.report.read_text()
+        write_report(args.report, json.loads(text[text.index("```json") + 7 : text.rindex("```")]))
+        return
     settings = Settings(_env_file=None)
     config = IndexerConfig.from_settings(settings)
     folder = Path(tempfile.mkdtemp(prefix="portlink-bench-"))

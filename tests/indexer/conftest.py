@@ -127,9 +127,8 @@ _databases = itertools.count()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path) -> Iterator[Any]:
+def database(request, tmp_path) -> Any:
     """A factory of fresh, empty index databases of one kind: `database()` returns a URL."""
-    created: list[str] = []
 
     def new() -> str:
         if request.param == "sqlite":
@@ -137,7 +136,6 @@ def database(request, tmp_path) -> Iterator[Any]:
         else:
             server = request.getfixturevalue("postgres_cluster")
             url = postgres.create_database(server, f"index_{os.getpid()}_{next(_databases)}")
-        created.append(url)
         return url
 
     return new
