@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, and_, bindparam, delete, insert, select, tuple_
+from sqlalchemy import Connection, Insert, Select, Table, and_, bindparam, delete, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portlink.deployment.deploy import CUSTOMS, REGISTRY, SHIPMENTS
 from portlink.domain.consortium import Role
@@ -172,23 +174,34 @@ class Projector:
         for name, changes in by_table.items():
             table = schema.TABLES[name]
             pk = _pk(table)
-            stale = [
+            gone = [
                 dict(zip([f"k_{c}" for c in pk], key, strict=True))
-                for key, _ in changes
-                if self._stored[(name, key)] is not False
+                for key, row in changes
+                if row is None and self._stored[(name, key)] is not False
             ]
-            if stale:
+            if gone:
                 where = and_(*(table.c[c] == bindparam(f"k_{c}") for c in pk))
-                self._conn.execute(delete(table).where(where), stale)
-            fresh = [{**row, "confirmed": row["block_number"] <= final_block} for _, row in changes if row is not None]
-            if fresh:
-                self._conn.execute(insert(table), fresh)
+                self._conn.execute(delete(table).where(where), gone)
+            rows = [{**row, "confirmed": row["block_number"] <= final_block} for _, row in changes if row is not None]
+            if rows:
+                self._conn.execute(_upsert(self._conn.dialect.name, table), rows)
         for name, rows in self._appended.items():
             for row in rows:
                 row["confirmed"] = row["block_number"] <= final_block
             self._conn.execute(insert(schema.TABLES[name]), rows)
         if self._undo:
             self._conn.execute(insert(schema.projection_undo), self._undo)
+
+
+@cache
+def _upsert(dialect: str, table: Table) -> Insert:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE`` of whole rows, in the dialect's spelling (SQLite, PostgreSQL)."""
+    make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = make(table)
+    pk = _pk(table)
+    return statement.on_conflict_do_update(
+        index_elements=pk, set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in pk}
+    )
 
 
 def restore(conn: Connection, undo: list[Row], final_block: int) -> None:

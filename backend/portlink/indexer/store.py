@@ -302,7 +302,12 @@ class Store:
             for table in (*schema.LOG_TABLES, *schema.ENTITY_TABLES):
                 conn.execute(
                     update(table)
-                    .where(table.c.confirmed.is_(False), table.c.block_number <= final_block)
+                    .where(
+                        # Rows up to the previous final block are confirmed already: only the new ones, by index.
+                        table.c.block_number > state["final_block"],
+                        table.c.block_number <= final_block,
+                        table.c.confirmed.is_(False),
+                    )
                     .values(confirmed=True)
                 )
         floor = max(state["rollback_floor"], min(head - reorg_window, to_block))
