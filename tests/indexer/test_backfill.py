@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from portlink.indexer import schema
+from portlink.indexer.bulk import COPY_THRESHOLD
 from portlink.indexer.catalog import to_json
+from portlink.indexer.indexer import IndexerConfig
 from sqlalchemy import func, select
 
 from tests.indexer.conftest import SMALL, chain_logs, dump, fresh_dump
@@ -125,3 +127,28 @@ def test_indexing_again_adds_nothing_and_a_second_store_agrees(anvil, database):
     assert fresh_dump(anvil, database()) == first
     with again.store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.events)).scalar_one() == len(chain_logs(anvil))
+
+
+def test_large_ranges_bulk_written_then_reorganised_give_the_store_of_small_ranges(anvil, database):
+    """Ranges of hundreds of logs take the bulk path (COPY on PostgreSQL) for logs, events, milestones and undo
+    entries; rolled back after a reorganisation, the store still equals one written in small ranges."""
+    anvil.activity.mixed(6)
+    large = IndexerConfig(
+        **{
+            **SMALL.__dict__,
+            "initial_block_range": 1000,
+            "max_block_range": 1000,
+            "target_logs": 5000,
+            "reorg_window": 1000,
+        }
+    )
+    indexer = anvil.indexer(database(), large)
+    indexer.run(until_head=True)
+    with indexer.store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.raw_logs)).scalar_one() >= COPY_THRESHOLD
+        assert conn.execute(select(func.count()).select_from(schema.projection_undo)).scalar_one() >= COPY_THRESHOLD
+    assert dump(indexer.store.engine) == fresh_dump(anvil, database())
+    anvil.activity.journey(2)
+    anvil.w3.provider.make_request("anvil_reorg", [3, []])
+    indexer.run(until_head=True)
+    assert dump(indexer.store.engine) == fresh_dump(anvil, database())

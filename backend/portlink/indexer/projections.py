@@ -27,6 +27,7 @@ from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision, DeclarationState
 from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
 from portlink.indexer import schema
+from portlink.indexer.bulk import insert_rows
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
@@ -188,9 +189,8 @@ class Projector:
         for name, rows in self._appended.items():
             for row in rows:
                 row["confirmed"] = row["block_number"] <= final_block
-            self._conn.execute(insert(schema.TABLES[name]), rows)
-        if self._undo:
-            self._conn.execute(insert(schema.projection_undo), self._undo)
+            insert_rows(self._conn, schema.TABLES[name], rows)
+        insert_rows(self._conn, schema.projection_undo, self._undo)
 
 
 @cache

@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from portlink.deployment.manifest import Manifest
 from portlink.errors import ConfigurationError, ReorgTooDeepError, StoreError
 from portlink.indexer import schema
+from portlink.indexer.bulk import insert_rows
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.projections import Event, Projector, project, restore
 
@@ -279,10 +280,8 @@ class Store:
                 )
             )
         with self.engine.begin() as conn:
-            if logs_rows:
-                conn.execute(insert(schema.raw_logs), logs_rows)
-            if event_rows:
-                conn.execute(insert(schema.events), event_rows)
+            insert_rows(conn, schema.raw_logs, logs_rows)
+            insert_rows(conn, schema.events, event_rows)
             projector = Projector(conn, undo_above=undo_above)
             for ev in decoded:
                 project(projector, ev)
