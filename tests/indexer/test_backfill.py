@@ -130,8 +130,9 @@ def test_indexing_again_adds_nothing_and_a_second_store_agrees(anvil, database):
 
 
 def test_large_ranges_bulk_written_then_reorganised_give_the_store_of_small_ranges(anvil, database):
-    """Ranges of hundreds of logs take the bulk path (COPY on PostgreSQL) for logs, events, milestones and undo
-    entries; rolled back after a reorganisation, the store still equals one written in small ranges."""
+    """Ranges of hundreds of logs take the bulk path (COPY on PostgreSQL) for logs, events, milestones, undo
+    entries and new or changed entity rows; rolled back after a reorganisation, the store still equals one
+    written in small ranges."""
     anvil.activity.mixed(6)
     large = IndexerConfig(
         **{
@@ -148,7 +149,15 @@ def test_large_ranges_bulk_written_then_reorganised_give_the_store_of_small_rang
         assert conn.execute(select(func.count()).select_from(schema.raw_logs)).scalar_one() >= COPY_THRESHOLD
         assert conn.execute(select(func.count()).select_from(schema.projection_undo)).scalar_one() >= COPY_THRESHOLD
     assert dump(indexer.store.engine) == fresh_dump(anvil, database())
+    sid, inputs = anvil.activity.register(COPY_THRESHOLD + 10)  # a range of many new entity rows
+    indexer.run(until_head=True)
+    for index, (_, kg, seals) in enumerate(inputs):  # and one of many changed ones
+        anvil.activity.send(
+            anvil.activity.shipments.functions.gateIn(sid, index, kg, seals), anvil.activity.who.shekou_terminal
+        )
     anvil.activity.journey(2)
+    indexer.run(until_head=True)
+    assert dump(indexer.store.engine) == fresh_dump(anvil, database())
     anvil.w3.provider.make_request("anvil_reorg", [3, []])
     indexer.run(until_head=True)
     assert dump(indexer.store.engine) == fresh_dump(anvil, database())

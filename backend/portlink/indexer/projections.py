@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select, Table, and_, bindparam, delete, insert, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Select, Table, and_, bindparam, delete, insert, select, tuple_
 
 from portlink.deployment.deploy import CUSTOMS, REGISTRY, SHIPMENTS
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision, DeclarationState
 from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
 from portlink.indexer import schema
-from portlink.indexer.bulk import insert_rows
+from portlink.indexer.bulk import insert_rows, upsert_rows
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
@@ -185,23 +183,12 @@ class Projector:
                 self._conn.execute(delete(table).where(where), gone)
             rows = [{**row, "confirmed": row["block_number"] <= final_block} for _, row in changes if row is not None]
             if rows:
-                self._conn.execute(_upsert(self._conn.dialect.name, table), rows)
+                upsert_rows(self._conn, table, rows)
         for name, rows in self._appended.items():
             for row in rows:
                 row["confirmed"] = row["block_number"] <= final_block
             insert_rows(self._conn, schema.TABLES[name], rows)
         insert_rows(self._conn, schema.projection_undo, self._undo)
-
-
-@cache
-def _upsert(dialect: str, table: Table) -> Insert:
-    """``INSERT ... ON CONFLICT (key) DO UPDATE`` of whole rows, in the dialect's spelling (SQLite, PostgreSQL)."""
-    make = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = make(table)
-    pk = _pk(table)
-    return statement.on_conflict_do_update(
-        index_elements=pk, set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in pk}
-    )
 
 
 def restore(conn: Connection, undo: list[Row], final_block: int) -> None:
