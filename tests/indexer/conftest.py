@@ -54,13 +54,17 @@ class Chain:
         self.node = self._node()
         self.node.start()
         self.started = time.monotonic()
-        self.w3 = Web3(Web3.HTTPProvider(self.node.rpc_url, request_kwargs={"timeout": 30}))
-        seed, sha = pilot_seed
-        self.deployment: DeployResult = deploy(
-            self.w3, NodeAccountSigner(self.w3.eth.accounts[0]), artifacts, seed, sha, self.manifest_path
-        )
-        self.manifest = self.deployment.manifest
-        self.activity = Activity(self.w3, self.manifest, self.manifest_path)
+        try:
+            self.w3 = Web3(Web3.HTTPProvider(self.node.rpc_url, request_kwargs={"timeout": 30}))
+            seed, sha = pilot_seed
+            self.deployment: DeployResult = deploy(
+                self.w3, NodeAccountSigner(self.w3.eth.accounts[0]), artifacts, seed, sha, self.manifest_path
+            )
+            self.manifest = self.deployment.manifest
+            self.activity = Activity(self.w3, self.manifest, self.manifest_path)
+        except BaseException:
+            self.node.stop()  # a failed setup leaves no Anvil behind
+            raise
 
     def _node(self) -> DevNode:
         return DevNode(
