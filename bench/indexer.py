@@ -237,7 +237,8 @@ def write_report(path: Path, results: dict[str, Any]) -> None:
         "",
         "## Indexer",
         "",
-        f"- Run: {r['when']} on {r['machine']}; Anvil {r['anvil']}; {r['events']:,} events in {r['blocks']:,} blocks "
+        f"- Run: {r['when']} on {r['machine']}, code at commit {r.get('commit', '?')}; Anvil {r['anvil']}; "
+        f"{r['events']:,} events in {r['blocks']:,} blocks "
         f"(generated in {r['generate_seconds']:.0f} s: {r['events_per_tx']} events per registration of "
         f"{CONTAINERS_PER_SHIPMENT} containers, plus complete journeys).",
         f"- Indexer settings: defaults (`PORTLINK_INDEXER_*`): initial range {r['config']['initial_block_range']}, "
@@ -317,6 +318,13 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "config": config.__dict__,
         "events_per_tx": CONTAINERS_PER_SHIPMENT + 1,
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH, as make does
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip(),
     }
     with node:
         results["anvil"] = (

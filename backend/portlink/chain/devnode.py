@@ -49,6 +49,10 @@ class DevNode:
             "--chain-id", str(self.chain_id),
             "--state", str(self.state_path),
             "--state-interval", "5",
+            # Anvil writes the state of every block it no longer keeps in memory to ~/.foundry/anvil/tmp, about
+            # the size of the whole state each: tens of GB for a benchmark chain, never removed if Anvil is
+            # killed. Nothing of PortLink reads state at old blocks (the indexer reads logs), so keep none on disk.
+            "--max-persisted-states", "0",
         ]  # fmt: skip
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
