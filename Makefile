@@ -14,7 +14,7 @@ export PATH := $(TOOLS)/bin:$(VENV)/bin:$(PATH)
 export SOLCX_BINARY_PATH := $(TOOLS)/solcx
 export APE_DATA_FOLDER := $(TOOLS)/ape
 
-.PHONY: help install build run test check lint typecheck slither test-contracts gas-snapshot reset clean
+.PHONY: help install build run test check lint typecheck slither test-contracts postgres bench gas-snapshot reset clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -51,8 +51,8 @@ test: check test-contracts  ## Run the whole suite: lint, types, contract and ba
 check: lint typecheck slither  ## ruff, mypy --strict and slither
 
 lint: install
-	ruff check backend tests scripts
-	ruff format --check backend tests scripts
+	ruff check backend tests scripts bench
+	ruff format --check backend tests scripts bench
 
 typecheck: install
 	mypy
@@ -60,8 +60,22 @@ typecheck: install
 slither: build  ## Static analysis of the contracts (slither.config.json); fails on medium or high findings
 	slither contracts --fail-medium
 
-test-contracts: build
+test-contracts: build postgres
 	ape test tests $(TEST_ARGS)
+
+# The indexer tests run on SQLite and on PostgreSQL; they start a throwaway cluster themselves
+# (tests/indexer/conftest.py) from Debian's binaries, installed here when missing (CI runs as root).
+postgres:  ## Install PostgreSQL from Debian if missing
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	  else echo "make: PostgreSQL is missing: sudo apt-get install -y postgresql"; exit 1; fi; \
+	fi
+
+BENCH_EVENTS ?= 100000
+bench: build postgres  ## Benchmarks: indexer (BENCH_EVENTS events on Anvil) and telemetry ingest; write docs/benchmarks*.md
+	python bench/indexer.py --events $(BENCH_EVENTS)
+	python bench/telemetry.py
 
 gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
 	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py \

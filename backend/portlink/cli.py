@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from types import FrameType
@@ -89,6 +90,28 @@ def manifest() -> None:
     settings = Settings()
     m = load_manifest(settings.manifest_path)
     typer.echo(m.model_dump_json(by_alias=True, indent=2))
+
+
+@app.command("index")
+def index_cmd(
+    until_head: Annotated[bool, typer.Option(help="Stop once the head is reached instead of following it.")] = False,
+) -> None:
+    """Index every event of the manifest's contracts into PORTLINK_DATABASE_URL and follow the head."""
+    from portlink.indexer.indexer import Indexer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    indexer = Indexer.from_settings(settings)
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        indexer.stop_event.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    typer.echo(f"Indexing chain {indexer.manifest.chain_id} from {settings.rpc_url} into {settings.database_url}")
+    indexer.run(until_head=until_head)
+    state = indexer.store.state()
+    typer.echo(f"Stopped at block {state.checkpoint_block} (confirmed up to {state.final_block}).")
 
 
 def main() -> None:

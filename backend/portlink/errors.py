@@ -29,3 +29,17 @@ class StaleManifestError(DeploymentError):
 
 class ContractsChangedError(DeploymentError):
     """The compiled contracts differ from the ones the manifest records as deployed."""
+
+
+class ChainResetError(PortLinkError, RuntimeError):
+    """The node serves another chain than the one indexed: chain id or genesis block differ from the manifest or
+    the store, or blocks the store holds as final are gone (the node was reset). Indexing stops rather than mix
+    two chains."""
+
+
+class ReorgTooDeepError(ChainResetError):
+    """A reorganisation reaches below the blocks the indexer keeps for rolling back (``indexer_reorg_window``)."""
+
+
+class StoreError(PortLinkError, RuntimeError):
+    """The index database cannot be opened, migrated or belongs to another deployment."""

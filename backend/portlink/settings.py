@@ -27,6 +27,28 @@ class Settings(BaseSettings):
     )
     tx_timeout_seconds: float = Field(120.0, gt=0, description="How long to wait for a receipt.")
 
+    # The event indexer (`portlink index`), see docs/indexer.md.
+    database_url: str = Field(
+        "sqlite:///.portlink/local/index.sqlite",
+        description="SQLAlchemy URL of the index: sqlite:///path (default) or postgresql+psycopg://user@host/db.",
+    )
+    indexer_confirmations: int = Field(
+        12, ge=0, description="Blocks on top of a block before the indexer calls its events confirmed."
+    )
+    indexer_reorg_window: int = Field(
+        128, ge=1, description="How deep a reorganisation the indexer can roll back; deeper ones stop it."
+    )
+    indexer_initial_block_range: int = Field(500, ge=1, description="Blocks per eth_getLogs to start with.")
+    indexer_max_block_range: int = Field(20_000, ge=1, description="Most blocks asked for in one eth_getLogs.")
+    indexer_target_logs: int = Field(
+        5_000, ge=1, description="The range grows while a request returns fewer logs than this."
+    )
+    indexer_poll_seconds: float = Field(0.5, gt=0, description="Pause between polls once at the head.")
+    indexer_rpc_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one JSON-RPC request.")
+    indexer_max_backoff_seconds: float = Field(
+        30.0, gt=0, description="Longest wait between retries while the node does not answer."
+    )
+
     # The local development chain started by `portlink up` / `make run`.
     anvil_binary: str = Field("anvil", description="Anvil executable (looked up on PATH).")
     anvil_host: str = "127.0.0.1"

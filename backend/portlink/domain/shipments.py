@@ -8,6 +8,7 @@ one spelling the chain accepts.
 from __future__ import annotations
 
 import re
+from enum import IntEnum
 from typing import Any
 
 from eth_abi.abi import encode
@@ -164,3 +165,47 @@ class RegistrationDraft(BaseModel):
             self.documents_digest,
             containers,
         )
+
+
+class ShipmentState(IntEnum):
+    """``IShipmentRegistry.ShipmentState``."""
+
+    NONE = 0
+    REGISTERED = 1
+    GATED_IN = 2
+    LOADED = 3
+    DEPARTED = 4
+    ARRIVED = 5
+    DISCHARGED = 6
+    GATED_OUT = 7
+
+
+class Milestone(IntEnum):
+    """``IShipmentRegistry.Milestone``: DCSA Track & Trace event codes."""
+
+    NONE = 0
+    GTIN = 1
+    LOAD = 2
+    DEPA = 3
+    ARRI = 4
+    DISC = 5
+    GTOT = 6
+
+
+class DocumentType(IntEnum):
+    """``IShipmentRegistry.DocumentType``."""
+
+    NONE = 0
+    BILL_OF_LADING = 1
+    COMMERCIAL_INVOICE = 2
+    PACKING_LIST = 3
+    CERTIFICATE_OF_ORIGIN = 4
+    CUSTOMS_DECLARATION = 5
+
+
+class DiscrepancyKind(IntEnum):
+    """``IShipmentRegistry.DiscrepancyKind``."""
+
+    NONE = 0
+    WEIGHT = 1
+    SEALS = 2

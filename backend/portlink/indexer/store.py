@@ -1,0 +1,357 @@
+"""The index database: one SQLAlchemy code path for SQLite (default, one file, WAL) and PostgreSQL.
+
+Every range of blocks is written in one transaction together with the checkpoint that says it was written, so
+a crash (even SIGKILL) at any point leaves either the whole range or none of it, and the indexer resumes from
+the checkpoint. ``raw_logs`` and ``events`` are keyed by (block hash, log index): a log can never be stored
+twice. :meth:`Store.rollback` undoes everything above a block in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from eth_abi.exceptions import DecodingError
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from portlink.deployment.manifest import Manifest
+from portlink.errors import ConfigurationError, ReorgTooDeepError, StoreError
+from portlink.indexer import schema
+from portlink.indexer.bulk import insert_rows
+from portlink.indexer.catalog import EventCatalog
+from portlink.indexer.projections import Event, Projector, project, restore
+
+log = logging.getLogger("portlink.indexer")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers (the API) never block the writer; NORMAL sync is safe against process crashes, and after a
+    # power loss at worst the last transactions are gone, which the indexer then simply re-indexes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their folder created and WAL mode."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(f"PORTLINK_DATABASE_URL {url!r} is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise ConfigurationError(f"the index runs on SQLite or PostgreSQL, not {parsed.get_backend_name()!r}")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise ConfigurationError(f"{parsed.drivername}: driver not installed ({exc.name})") from None
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision shipped in ``portlink/indexer/migrations``."""
+    config = Config()
+    config.set_main_option("script_location", str(files("portlink.indexer") / "migrations"))
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the index at {engine.url!r}: {exc.orig}") from None
+
+
+@dataclass(frozen=True)
+class State:
+    """The index's bookkeeping row."""
+
+    chain_id: int
+    genesis_hash: str
+    checkpoint_block: int
+    head_block: int
+    final_block: int
+    rollback_floor: int
+
+
+@dataclass(frozen=True)
+class Lagging:
+    """Contracts indexed only up to ``indexed_to``, below the checkpoint (added to the manifest later)."""
+
+    indexed_to: int
+    addresses: tuple[str, ...]
+
+
+def _raw_row(raw: dict[str, Any], number: int, timestamp: int | None, final_block: int) -> dict[str, Any]:
+    topics = list(raw.get("topics") or [])
+    topics += [None] * (4 - len(topics))
+    return {
+        "block_hash": raw["blockHash"],
+        "log_index": int(raw["logIndex"], 16),
+        "block_number": number,
+        "block_timestamp": timestamp,
+        "transaction_hash": raw["transactionHash"],
+        "confirmed": number <= final_block,
+        "transaction_index": int(raw["transactionIndex"], 16),
+        "address": raw["address"].lower(),
+        "topic0": topics[0],
+        "topic1": topics[1],
+        "topic2": topics[2],
+        "topic3": topics[3],
+        "data": raw.get("data") or "0x",
+    }
+
+
+class Store:
+    """Reads and writes the index through one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # ------------------------------------------------------------------ opening
+
+    def open(self, manifest: Manifest) -> State:
+        """Create the bookkeeping for ``manifest``'s chain, or check that the index belongs to that chain.
+
+        Contracts new in the manifest are registered; one deployed below the checkpoint is caught up first.
+        """
+        start = min(c.block_number for c in manifest.contracts.values()) - 1
+        with self.engine.begin() as conn:
+            row = conn.execute(select(schema.index_state)).mappings().first()
+            if row is None:
+                conn.execute(
+                    insert(schema.index_state),
+                    {
+                        "id": 1,
+                        "chain_id": manifest.chain_id,
+                        "genesis_hash": manifest.genesis_hash,
+                        "checkpoint_block": start,
+                        "head_block": start,
+                        "final_block": start,
+                        "rollback_floor": start,
+                    },
+                )
+            elif (row["chain_id"], row["genesis_hash"]) != (manifest.chain_id, manifest.genesis_hash):
+                raise StoreError(
+                    f"the index at {self.engine.url!r} holds chain {row['chain_id']} with genesis "
+                    f"{row['genesis_hash']}, but the manifest is for chain {manifest.chain_id} with genesis "
+                    f"{manifest.genesis_hash}: index into a fresh database (PORTLINK_DATABASE_URL)"
+                )
+            checkpoint = start if row is None else int(row["checkpoint_block"])
+            known = {r.name: r for r in conn.execute(select(schema.indexed_contracts))}
+            for name, contract in manifest.contracts.items():
+                address = contract.address.lower()
+                if name in known:
+                    if known[name].address != address:
+                        raise StoreError(
+                            f"the index has {name} at {known[name].address}, the manifest at {address}: "
+                            "the contracts were redeployed; index into a fresh database"
+                        )
+                    continue
+                indexed_to = checkpoint if contract.block_number > checkpoint else contract.block_number - 1
+                if indexed_to < checkpoint:
+                    log.info("%s is new in the manifest: indexing it from block %d", name, contract.block_number)
+                conn.execute(
+                    insert(schema.indexed_contracts),
+                    {
+                        "name": name,
+                        "address": address,
+                        "start_block": contract.block_number,
+                        "indexed_to": indexed_to,
+                    },
+                )
+        return self.state()
+
+    # ------------------------------------------------------------------ reading
+
+    def state(self) -> State:
+        """The bookkeeping row."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(schema.index_state)).mappings().one()
+        return State(**{k: v for k, v in row.items() if k != "id"})
+
+    def lagging(self) -> Lagging | None:
+        """The contracts furthest behind the checkpoint, if any."""
+        with self.engine.connect() as conn:
+            checkpoint = conn.execute(select(schema.index_state.c.checkpoint_block)).scalar_one()
+            rows = conn.execute(
+                select(schema.indexed_contracts.c.address, schema.indexed_contracts.c.indexed_to).where(
+                    schema.indexed_contracts.c.indexed_to < checkpoint
+                )
+            ).all()
+        if not rows:
+            return None
+        lowest = min(r.indexed_to for r in rows)
+        return Lagging(lowest, tuple(sorted(r.address for r in rows if r.indexed_to == lowest)))
+
+    def current_addresses(self) -> list[str]:
+        """Addresses indexed up to the checkpoint: the ones the next range asks for."""
+        with self.engine.connect() as conn:
+            checkpoint = conn.execute(select(schema.index_state.c.checkpoint_block)).scalar_one()
+            rows = conn.execute(
+                select(schema.indexed_contracts.c.address).where(schema.indexed_contracts.c.indexed_to >= checkpoint)
+            )
+            return sorted(r.address for r in rows)
+
+    def block_hashes(self) -> list[tuple[int, str]]:
+        """The recent blocks whose hashes the index keeps, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.blocks).order_by(schema.blocks.c.number.desc()))
+            return [(int(r.number), str(r.hash)) for r in rows]
+
+    # ------------------------------------------------------------------ writing
+
+    def write_range(
+        self,
+        catalog: EventCatalog,
+        raw_logs: Sequence[dict[str, Any]],
+        *,
+        addresses: Iterable[str],
+        to_block: int,
+        block_hashes: dict[int, str],
+        timestamps: dict[int, int],
+        head: int,
+        confirmations: int,
+        reorg_window: int,
+        advance_checkpoint: bool,
+    ) -> None:
+        """Store ``raw_logs`` (every log of ``addresses`` up to ``to_block``), their events and projections, the
+        block hashes, and the new position, in one transaction."""
+        final_block = head - confirmations
+        undo_above = head - reorg_window
+        logs_rows: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        decoded: list[Event] = []
+        for raw in raw_logs:
+            number = int(raw["blockNumber"], 16)
+            row = _raw_row(raw, number, timestamps.get(number), final_block)
+            logs_rows.append(row)
+            event_type = catalog.event(row["address"], row["topic0"])
+            if event_type is None:
+                continue
+            topics = [t for t in (row["topic0"], row["topic1"], row["topic2"], row["topic3"]) if t is not None]
+            try:
+                args = event_type.decode(topics, row["data"])
+            except (DecodingError, ValueError) as exc:  # kept raw: a log the ABI cannot decode is not fatal
+                log.warning(
+                    "log %s/%d does not decode as %s: %s",
+                    row["block_hash"],
+                    row["log_index"],
+                    event_type.signature,
+                    exc,
+                )
+                continue
+            event_rows.append(
+                {
+                    **{k: row[k] for k in ("block_hash", "log_index", "block_number", "block_timestamp")},
+                    "transaction_hash": row["transaction_hash"],
+                    "confirmed": row["confirmed"],
+                    "contract": event_type.contract,
+                    "address": row["address"],
+                    "event": event_type.name,
+                    "signature": event_type.signature,
+                    "args": args,
+                }
+            )
+            decoded.append(
+                Event(
+                    event_type.contract,
+                    event_type.name,
+                    args,
+                    number,
+                    row["block_hash"],
+                    row["log_index"],
+                    row["transaction_hash"],
+                    row["block_timestamp"],
+                )
+            )
+        with self.engine.begin() as conn:
+            insert_rows(conn, schema.raw_logs, logs_rows)
+            insert_rows(conn, schema.events, event_rows)
+            projector = Projector(conn, undo_above=undo_above)
+            for ev in decoded:
+                project(projector, ev)
+            projector.flush(final_block)
+            if block_hashes:
+                conn.execute(delete(schema.blocks).where(schema.blocks.c.number.in_(list(block_hashes))))
+                conn.execute(insert(schema.blocks), [{"number": n, "hash": h} for n, h in block_hashes.items()])
+            ic = schema.indexed_contracts
+            conn.execute(update(ic).where(ic.c.address.in_(list(addresses))).values(indexed_to=to_block))
+            if advance_checkpoint:
+                self._advance(conn, to_block=to_block, head=head, final_block=final_block, reorg_window=reorg_window)
+
+    def _advance(self, conn: Connection, *, to_block: int, head: int, final_block: int, reorg_window: int) -> None:
+        state = conn.execute(select(schema.index_state)).mappings().one()
+        final_block = min(final_block, to_block)
+        if final_block > state["final_block"]:
+            for table in (*schema.LOG_TABLES, *schema.ENTITY_TABLES):
+                conn.execute(
+                    update(table)
+                    .where(
+                        # Rows up to the previous final block are confirmed already: only the new ones, by index.
+                        table.c.block_number > state["final_block"],
+                        table.c.block_number <= final_block,
+                        table.c.confirmed.is_(False),
+                    )
+                    .values(confirmed=True)
+                )
+        floor = max(state["rollback_floor"], min(head - reorg_window, to_block))
+        if floor > state["rollback_floor"]:
+            conn.execute(delete(schema.projection_undo).where(schema.projection_undo.c.block_number <= floor))
+            conn.execute(delete(schema.blocks).where(schema.blocks.c.number < floor))
+        conn.execute(
+            update(schema.index_state).values(
+                checkpoint_block=to_block,
+                head_block=head,
+                final_block=max(final_block, state["final_block"]),
+                rollback_floor=floor,
+            )
+        )
+
+    def rollback(self, fork_block: int) -> None:
+        """Undo every block above ``fork_block``: logs, events, projections, hashes, checkpoint."""
+        with self.engine.begin() as conn:
+            state = conn.execute(select(schema.index_state)).mappings().one()
+            if fork_block < state["rollback_floor"]:
+                raise ReorgTooDeepError(
+                    f"the chain reorganised below block {state['rollback_floor']}, deeper than the "
+                    f"{state['checkpoint_block'] - state['rollback_floor']} blocks the index can roll back "
+                    "(PORTLINK_INDEXER_REORG_WINDOW): re-index into a fresh database"
+                )
+            if fork_block < state["final_block"]:
+                log.warning(
+                    "reorganisation to block %d reaches confirmed block %d: raise PORTLINK_INDEXER_CONFIRMATIONS",
+                    fork_block,
+                    state["final_block"],
+                )
+            undo = schema.projection_undo
+            entries = conn.execute(
+                select(undo).where(undo.c.block_number > fork_block).order_by(undo.c.id.desc())
+            ).mappings()
+            restore(conn, [dict(e) for e in entries], min(state["final_block"], fork_block))
+            conn.execute(delete(undo).where(undo.c.block_number > fork_block))
+            for table in schema.LOG_TABLES:
+                conn.execute(delete(table).where(table.c.block_number > fork_block))
+            conn.execute(delete(schema.blocks).where(schema.blocks.c.number > fork_block))
+            ic = schema.indexed_contracts
+            conn.execute(update(ic).where(ic.c.indexed_to > fork_block).values(indexed_to=fork_block))
+            conn.execute(
+                update(schema.index_state).values(
+                    checkpoint_block=min(state["checkpoint_block"], fork_block),
+                    final_block=min(state["final_block"], fork_block),
+                )
+            )

@@ -1,0 +1,64 @@
+"""Reorganisations while following the head: after `anvil_reorg` of depth 1 to 5 (with other transactions in the
+new blocks) the store equals a fresh index of the canonical chain, projections included."""
+
+from __future__ import annotations
+
+import pytest
+from portlink.errors import ReorgTooDeepError
+from portlink.indexer import schema
+from portlink.indexer.indexer import IndexerConfig
+from sqlalchemy import select
+
+from tests.indexer.activity import SHEKOU, SHUNDE, container_number, seal
+from tests.indexer.conftest import SMALL, dump, fresh_dump
+
+
+def _replacement(activity, reference_seed: int) -> list:
+    """Transactions for the new blocks of a reorganisation: a shipment registered there instead."""
+    activity.references += 1000 + reference_seed
+    activity.serial += 1
+    reference = f"REORG{activity.references:06d}"
+    registration = (
+        activity.who.consignee,
+        activity.who.carrier,
+        SHEKOU,
+        SHUNDE,
+        reference,
+        bytes(31) + b"\1",
+        [(container_number("RGO", activity.serial), 21_000, [seal(f"RG{activity.serial:06d}")])],
+    )
+    data = activity.shipments.functions.register(registration).build_transaction(
+        {"from": activity.who.shipper, "gas": 2_000_000}
+    )
+    return [{"from": activity.who.shipper, "to": data["to"], "data": data["data"], "gas": hex(2_000_000)}]
+
+
+def test_reorgs_of_depth_one_to_five_while_following_leave_the_store_of_the_canonical_chain(anvil, database, follow):
+    w3 = anvil.w3
+    anvil.activity.mixed(2)
+    follower = follow(anvil.indexer(database()))
+    follower.synced(w3)
+    for depth in range(1, 6):
+        sid = anvil.activity.journey(2, discrepancy=depth % 2 == 0)  # its last blocks change projections
+        follower.synced(w3)
+        replaced = [[tx, 0] for tx in _replacement(anvil.activity, depth)]
+        result = w3.provider.make_request("anvil_reorg", [depth, replaced])
+        assert "error" not in result, result
+        follower.synced(w3)
+        # The shipment's last milestones were in the replaced blocks: its state went back.
+        with follower.indexer.store.engine.connect() as conn:
+            state = conn.execute(
+                select(schema.shipments.c.state).where(schema.shipments.c.shipment_id == "0x" + sid.hex())
+            ).scalar_one()
+        assert state != "DEPARTED"
+        assert dump(follower.indexer.store.engine) == fresh_dump(anvil, database()), f"after a reorg of depth {depth}"
+
+
+def test_a_reorg_deeper_than_the_window_stops_the_indexer(anvil, database):
+    config = IndexerConfig(**{**SMALL.__dict__, "reorg_window": 3, "confirmations": 1})
+    anvil.activity.mixed(1)
+    indexer = anvil.indexer(database(), config)
+    indexer.run(until_head=True)
+    anvil.w3.provider.make_request("anvil_reorg", [6, [[tx, 0] for tx in _replacement(anvil.activity, 9)]])
+    with pytest.raises(ReorgTooDeepError, match="deeper than"):
+        indexer.run(until_head=True)
