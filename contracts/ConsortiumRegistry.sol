@@ -28,6 +28,7 @@ contract ConsortiumRegistry is AccessControl, IConsortiumRegistry {
     bytes32 public constant TAX_AUTHORITY_ROLE = ConsortiumRoles.TAX_AUTHORITY;
     bytes32 public constant IOT_GATEWAY_ROLE = ConsortiumRoles.IOT_GATEWAY;
     bytes32 public constant AUDITOR_ROLE = ConsortiumRoles.AUDITOR;
+    bytes32 public constant SETTLEMENT_ISSUER_ROLE = ConsortiumRoles.SETTLEMENT_ISSUER;
 
     /// @notice Seconds a governance proposal stays open for votes.
     bytes32 public constant PROPOSAL_LIFETIME = ConsortiumRoles.PROPOSAL_LIFETIME;

@@ -7,6 +7,7 @@ import {NoncesKeyed} from "@openzeppelin/contracts/utils/NoncesKeyed.sol";
 
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 import {ICustomsClearance} from "./interfaces/ICustomsClearance.sol";
+import {IIoTMonitor} from "./interfaces/IIoTMonitor.sol";
 import {IShipmentRegistry} from "./interfaces/IShipmentRegistry.sol";
 import {ConsortiumRoles} from "./libraries/ConsortiumRoles.sol";
 import {CustomsCodes} from "./libraries/CustomsCodes.sol";
@@ -34,14 +35,17 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
 
     IShipmentRegistry private immutable _shipments;
     IConsortiumRegistry private immutable _consortium;
+    IIoTMonitor private immutable _iot;
 
     mapping(bytes32 declarationId => Declaration) private _declarations;
     mapping(address shipper => mapping(address broker => bool)) private _brokers;
 
     /// @param shipments_ The shipment registry; its consortium registry answers every role question.
-    constructor(address shipments_) EIP712("PortLink Customs Clearance", "1") {
-        if (shipments_ == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
+    /// @param iot_ The IoT monitor; a shipment with open alerts there is not cleared.
+    constructor(address shipments_, address iot_) EIP712("PortLink Customs Clearance", "1") {
+        if (shipments_ == address(0) || iot_ == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
         _shipments = IShipmentRegistry(shipments_);
+        _iot = IIoTMonitor(iot_);
         _consortium = IConsortiumRegistry(IShipmentRegistry(shipments_).consortium());
     }
 
@@ -193,8 +197,9 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
             revert ClearanceApprovalsMissing(declarationId, d.originDecision, d.destinationDecision);
         }
         bool discrepancies = _shipments.isHeld(declarationId);
-        if (d.originHold || d.destinationHold || discrepancies) {
-            revert ClearanceOnHold(declarationId, d.originHold, d.destinationHold, discrepancies);
+        bool alerts = _iot.openAlerts(declarationId) != 0;
+        if (d.originHold || d.destinationHold || discrepancies || alerts) {
+            revert ClearanceOnHold(declarationId, d.originHold, d.destinationHold, discrepancies, alerts);
         }
         _clear(declarationId, d);
     }
@@ -204,6 +209,11 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
     /// @inheritdoc ICustomsClearance
     function shipments() external view returns (address) {
         return address(_shipments);
+    }
+
+    /// @inheritdoc ICustomsClearance
+    function iotMonitor() external view returns (address) {
+        return address(_iot);
     }
 
     /// @inheritdoc ICustomsClearance
@@ -290,6 +300,7 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         if (d.state != DeclarationState.Filed) return;
         if (d.originDecision != Decision.Approve || d.destinationDecision != Decision.Approve) return;
         if (d.originHold || d.destinationHold || _shipments.isHeld(declarationId)) return;
+        if (_iot.openAlerts(declarationId) != 0) return;
         _clear(declarationId, d);
     }
 

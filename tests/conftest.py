@@ -15,9 +15,10 @@ from eth_abi import encode
 from eth_utils.crypto import keccak
 from portlink.chain.artifacts import ContractArtifact, load_artifacts
 from portlink.chain.client import NodeAccountSigner
-from portlink.deployment.deploy import GOVERNANCE, REGISTRY, SHIPMENTS, DeployResult, deploy
+from portlink.deployment.deploy import CUSTOMS, GOVERNANCE, REGISTRY, SHIPMENTS, DeployResult, deploy
 from portlink.deployment.seed import Seed, load_seed
 from portlink.domain.consortium import Role
+from portlink.domain.customs import Eip712Domain
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT_SEED = ROOT / "deployments" / "pilot.yaml"
@@ -51,6 +52,7 @@ class Members:
     newcomer: object
     newcomer2: object
     outsider: object
+    issuer: object
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +68,7 @@ def pilot_seed() -> tuple[Seed, str]:
 
 @pytest.fixture(scope="session")
 def members(accounts) -> Members:
-    return Members(*(accounts[i] for i in range(14)), accounts[17], accounts[18], accounts[19])
+    return Members(*(accounts[i] for i in range(14)), accounts[17], accounts[18], accounts[19], accounts[14])
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +92,18 @@ def governance(project, deployment):
 def shipments(project, deployment):
     """The ShipmentRegistry of the real pilot deployment."""
     return project.ShipmentRegistry.at(deployment.manifest.contract(SHIPMENTS).address)
+
+
+@pytest.fixture(scope="session")
+def customs(project, deployment):
+    """The CustomsClearance of the real pilot deployment."""
+    return project.CustomsClearance.at(deployment.manifest.contract(CUSTOMS).address)
+
+
+@pytest.fixture(scope="session")
+def domain(customs) -> Eip712Domain:
+    """The EIP-712 domain customs decisions are signed in, as the contract reports it (ERC-5267)."""
+    return Eip712Domain.from_erc5267(customs.eip712Domain())
 
 
 def proposal_id(receipt) -> int:

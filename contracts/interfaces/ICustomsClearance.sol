@@ -4,7 +4,8 @@ pragma solidity ^0.8.20;
 /// @title PortLink dual-sign customs clearance
 /// @notice One combined declaration per shipment replaces the export and the import declaration. Customs of the
 /// origin port (export side) and of the destination port (import side) each decide on it; the goods are cleared
-/// when both have approved the current version and nothing holds the shipment.
+/// when both have approved the current version and nothing holds the shipment (a customs hold, a gate-in
+/// discrepancy or an open IoT alert).
 /// @dev A declaration's id is its shipment's id (one combined declaration per shipment). Decisions are EIP-712
 /// typed-data signatures (`Decision`) that anyone may relay, or transactions sent by the officer. The EIP-712
 /// domain is the contract's ERC-5267 `eip712Domain()`. Signers are checked when the decision is executed, not when
@@ -137,9 +138,11 @@ interface ICustomsClearance {
     error ClearanceNotHeld(bytes32 declarationId, bytes5 port);
     /// @notice Clearance needs both approvals on the current version.
     error ClearanceApprovalsMissing(bytes32 declarationId, Decision originDecision, Decision destinationDecision);
-    /// @notice Something holds the shipment: customs holds (`originHold`, `destinationHold`) or uncleared gate-in
-    /// discrepancies in the shipment registry (`discrepancies`).
-    error ClearanceOnHold(bytes32 declarationId, bool originHold, bool destinationHold, bool discrepancies);
+    /// @notice Something holds the shipment: customs holds (`originHold`, `destinationHold`), uncleared gate-in
+    /// discrepancies in the shipment registry (`discrepancies`) or open IoT alerts in the IoT monitor (`alerts`).
+    error ClearanceOnHold(
+        bytes32 declarationId, bool originHold, bool destinationHold, bool discrepancies, bool alerts
+    );
 
     // ------------------------------------------------------------------ events
 
@@ -234,6 +237,9 @@ interface ICustomsClearance {
 
     /// @notice The shipment registry (and through it the consortium registry) this contract trusts.
     function shipments() external view returns (address);
+
+    /// @notice The IoT monitor whose open alerts hold a shipment.
+    function iotMonitor() external view returns (address);
 
     /// @notice The EIP-712 hash an officer signs for `input` (what `eth_signTypedData_v4` signs).
     function decisionDigest(DecisionInput calldata input) external view returns (bytes32);

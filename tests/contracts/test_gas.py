@@ -20,7 +20,7 @@ def _measure(chain, deployment, registry, governance, members) -> dict[str, int]
     for name in CORE:
         entry = deployment.manifest.contract(name)
         gas[
-            f"{name}.deploy (pilot seed: 2 ports, 11 members)" if name == "ConsortiumRegistry" else f"{name}.deploy"
+            f"{name}.deploy (pilot seed: 2 ports, 12 members)" if name == "ConsortiumRegistry" else f"{name}.deploy"
         ] = w3.eth.get_transaction_receipt(entry.transaction_hash)["gasUsed"]
     pa, pb = members.shekou_authority, members.shunde_authority
 

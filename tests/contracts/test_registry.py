@@ -38,6 +38,7 @@ SEEDED_ROLES = [
     ("tax_authority", Role.TAX_AUTHORITY, NO_PORT),
     ("iot_gateway", Role.IOT_GATEWAY, NO_PORT),
     ("auditor", Role.AUDITOR, NO_PORT),
+    ("issuer", Role.SETTLEMENT_ISSUER, NO_PORT),
 ]
 SEEDED_MEMBERS = [member for member, _, _ in SEEDED_ROLES]
 #: Everyone who may send a transaction except the governance contract: every seeded member, the deployer, an outsider.

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import pytest
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import CUSTOMS
 from portlink.domain.customs import (
     Decision,
     DecisionInput,
@@ -56,17 +55,6 @@ def filed(customs, did, filer, version, digest, codes, value, currency) -> tuple
         customsValue=value,
         currency=currency,
     )
-
-
-@pytest.fixture(scope="session")
-def customs(project, deployment):
-    """The CustomsClearance of the real pilot deployment."""
-    return project.CustomsClearance.at(deployment.manifest.contract(CUSTOMS).address)
-
-
-@pytest.fixture(scope="session")
-def domain(customs) -> Eip712Domain:
-    return Eip712Domain.from_erc5267(customs.eip712Domain())
 
 
 class Desk:

@@ -174,7 +174,7 @@ def test_relayed_signature_for_another_chain_id_is_refused(desk, customs, member
 def test_relayed_signature_for_another_contract_is_refused(desk, project, customs, shipments, members, domain):
     did = desk.file()
     officer = members.shekou_customs
-    twin = project.CustomsClearance.deploy(shipments.address, sender=members.deployer)
+    twin = project.CustomsClearance.deploy(shipments.address, customs.iotMonitor(), sender=members.deployer)
     twin_domain = Eip712Domain.from_erc5267(twin.eip712Domain())
     assert twin_domain == dataclasses.replace(domain, verifying_contract=twin.address)
     signed = desk.decision(did, SHEKOU)

@@ -14,8 +14,11 @@ from portlink.deployment.deploy import (
     CONTRACTS,
     CORE,
     CUSTOMS,
+    ESCROW,
     GOVERNANCE,
+    IOT,
     REGISTRY,
+    SETTLEMENT_TOKEN,
     SHIPMENTS,
     chain_identity,
     create_address,
@@ -177,26 +180,30 @@ def test_missing_artifacts_are_named(artifacts, fresh, tmp_path: Path):
 
 
 def test_service_contract_missing_from_an_older_deployment_is_added(project, chain, fresh):
+    """A deployment from before the escrow existed gets it, trusting the customs and token already deployed."""
     again, first = fresh
     data = json.loads(first.manifest_path.read_text())
-    del data["contracts"][CUSTOMS]
+    del data["contracts"][ESCROW]
     first.manifest_path.write_text(json.dumps(data))
 
     upgraded = again()
 
-    assert upgraded.deployed == (CUSTOMS,)
-    for name in (*CORE, SHIPMENTS):
+    assert upgraded.deployed == (ESCROW,)
+    for name in (*CORE, SHIPMENTS, CUSTOMS, SETTLEMENT_TOKEN):
         assert upgraded.manifest.contract(name) == first.manifest.contract(name)
-    added = upgraded.manifest.contract(CUSTOMS)
-    assert added.address != first.manifest.contract(CUSTOMS).address
+    added = upgraded.manifest.contract(ESCROW)
+    assert added.address != first.manifest.contract(ESCROW).address
     assert chain.provider.web3.eth.get_code(added.address)
-    assert project.CustomsClearance.at(added.address).shipments() == first.manifest.contract(SHIPMENTS).address
+    escrow = project.TradeFinanceEscrow.at(added.address)
+    assert escrow.customs() == first.manifest.contract(CUSTOMS).address
+    assert escrow.settlementToken() == first.manifest.contract(SETTLEMENT_TOKEN).address
     assert load_manifest(first.manifest_path) == upgraded.manifest
     assert again().reused
 
 
 def test_a_service_deployed_again_takes_its_dependents_along(project, chain, fresh):
-    """Customs must not keep trusting the shipment registry the manifest no longer names."""
+    """Customs (and the escrow through it) must not keep trusting the shipment registry the manifest no longer
+    names; the settlement token, which only needs the consortium registry, stays."""
     again, first = fresh
     data = json.loads(first.manifest_path.read_text())
     del data["contracts"][SHIPMENTS]
@@ -204,12 +211,14 @@ def test_a_service_deployed_again_takes_its_dependents_along(project, chain, fre
 
     upgraded = again()
 
-    assert upgraded.deployed == (SHIPMENTS, CUSTOMS)
-    for name in CORE:
+    assert upgraded.deployed == (SHIPMENTS, IOT, CUSTOMS, ESCROW)
+    for name in (*CORE, SETTLEMENT_TOKEN):
         assert upgraded.manifest.contract(name) == first.manifest.contract(name)
     shipments = upgraded.manifest.contract(SHIPMENTS).address
     assert shipments != first.manifest.contract(SHIPMENTS).address
-    assert project.CustomsClearance.at(upgraded.manifest.contract(CUSTOMS).address).shipments() == shipments
+    customs = upgraded.manifest.contract(CUSTOMS).address
+    assert project.CustomsClearance.at(customs).shipments() == shipments
+    assert project.TradeFinanceEscrow.at(upgraded.manifest.contract(ESCROW).address).customs() == customs
     assert again().reused
 
 
@@ -217,5 +226,13 @@ def test_service_contracts_ask_the_deployed_consortium(project, fresh):
     _, result = fresh
     shipments = project.ShipmentRegistry.at(result.manifest.contract(SHIPMENTS).address)
     assert shipments.consortium() == result.manifest.contract(REGISTRY).address
+    iot = project.IoTMonitor.at(result.manifest.contract(IOT).address)
+    assert iot.shipments() == shipments.address
     customs = project.CustomsClearance.at(result.manifest.contract(CUSTOMS).address)
     assert customs.shipments() == shipments.address
+    assert customs.iotMonitor() == iot.address
+    token = project.SettlementToken.at(result.manifest.contract(SETTLEMENT_TOKEN).address)
+    assert token.consortium() == result.manifest.contract(REGISTRY).address
+    escrow = project.TradeFinanceEscrow.at(result.manifest.contract(ESCROW).address)
+    assert (escrow.customs(), escrow.settlementToken()) == (customs.address, token.address)
+    assert escrow.isAllowlisted(token)

@@ -38,13 +38,19 @@ REGISTRY = "ConsortiumRegistry"
 GOVERNANCE = "ConsortiumGovernance"
 SHIPMENTS = "ShipmentRegistry"
 CUSTOMS = "CustomsClearance"
+IOT = "IoTMonitor"
+SETTLEMENT_TOKEN = "SettlementToken"  # noqa: S105 (a contract name, not a secret)
+ESCROW = "TradeFinanceEscrow"
 #: Deployed together: the registry trusts the governance address predicted from the deployer's next nonce.
 CORE = (REGISTRY, GOVERNANCE)
 #: Service contracts in deployment order, each with the contracts whose addresses its constructor takes. A
 #: deployment that lacks one (written before it was added to PortLink) gets it added on the next run.
 SERVICE_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     SHIPMENTS: (REGISTRY,),
-    CUSTOMS: (SHIPMENTS,),
+    IOT: (SHIPMENTS,),
+    CUSTOMS: (SHIPMENTS, IOT),
+    SETTLEMENT_TOKEN: (REGISTRY,),
+    ESCROW: (CUSTOMS, SETTLEMENT_TOKEN),
 }
 SERVICES = tuple(SERVICE_DEPENDENCIES)
 #: Contracts in deployment order.

@@ -23,6 +23,7 @@ class Role(StrEnum):
     TAX_AUTHORITY = "TAX_AUTHORITY"
     IOT_GATEWAY = "IOT_GATEWAY"
     AUDITOR = "AUDITOR"
+    SETTLEMENT_ISSUER = "SETTLEMENT_ISSUER"
 
     @property
     def id(self) -> bytes:

@@ -1,0 +1,49 @@
+"""Gas of the IoT monitor against snapshots/gas-iot.json (`make gas-snapshot` rewrites it), and of anchoring
+readings in a batch against posting each on chain: one `anchorBatch` (after the first) costs the same for 10
+readings or 10,000 but for the calldata of the count, while each reading posted on its own costs a `reportBreach`."""
+
+from __future__ import annotations
+
+from portlink.deployment.deploy import IOT
+from portlink.domain.iot import DeviceKind, MerkleTree, Rule, Rules
+
+from tests.conftest import ROOT, check_gas_snapshot
+from tests.iot.conftest import REEFER_RULES
+
+SNAPSHOT = ROOT / "snapshots" / "gas-iot.json"
+
+
+def test_gas_matches_the_committed_snapshot(chain, iot, field, deployment, members):
+    gas: dict[str, int] = {
+        "IoTMonitor.deploy": chain.provider.web3.eth.get_transaction_receipt(
+            deployment.manifest.contract(IOT).transaction_hash
+        )["gasUsed"]
+    }
+    reefer = field.device(register=False)
+    gas["registerDevice"] = iot.registerDevice(
+        reefer.id, reefer.address, int(DeviceKind.TEMPERATURE), sender=members.iot_gateway
+    ).gas_used
+    sid = field.journey.register()
+    gas["bindDevice"] = iot.bindDevice(reefer.id, sid, 0, sender=members.iot_gateway).gas_used
+    gas["setRules: temperature only"] = iot.setRules(
+        sid,
+        Rules(enabled=Rule.TEMPERATURE, min_temperature=200, max_temperature=800).to_chain(),
+        sender=members.shipper,
+    ).gas_used
+    gas["setRules: all four, corridor of 2"] = iot.setRules(
+        sid, REEFER_RULES.to_chain(), sender=members.shipper
+    ).gas_used
+
+    # The first batch also starts the batch counter; later ones cost the same whatever their size.
+    for label, count in (("first batch, 10", 10), ("10", 10), ("10000", 10_000)):
+        batch = [reefer.reading(500 + count, sequence=i + 1) for i in range(min(count, 64))]
+        root = MerkleTree([r.leaf() for r in batch]).root
+        gas[f"anchorBatch: {label} readings"] = iot.anchorBatch(root, count, sender=members.iot_gateway).gas_used
+    gas["reportBreach: temperature, first alert"] = field.report(reefer, reefer.reading(1_000, sequence=100)).gas_used
+    gas["reportBreach: temperature, second alert"] = field.report(reefer, reefer.reading(1_100, sequence=101)).gas_used
+    gas["resolveAlert"] = iot.resolveAlert(1, "reefer restarted", sender=members.shekou_customs).gas_used
+
+    # Batching: per reading, the batch costs a fraction of one breach post as soon as it holds a few readings.
+    assert abs(gas["anchorBatch: 10 readings"] - gas["anchorBatch: 10000 readings"]) < 50  # calldata of the count
+    assert gas["anchorBatch: 10 readings"] < gas["reportBreach: temperature, second alert"]
+    check_gas_snapshot(SNAPSHOT, gas)
