@@ -114,6 +114,43 @@ def index_cmd(
     typer.echo(f"Stopped at block {state.checkpoint_block} (confirmed up to {state.final_block}).")
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default PORTLINK_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default PORTLINK_API_PORT).")] = None,
+) -> None:
+    """Serve the port-system API (OpenAPI at /docs), with the indexer running inside (PORTLINK_API_RUN_INDEXER)."""
+    import uvicorn
+
+    from portlink.api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+
+
+keys = typer.Typer(no_args_is_help=True, help="API keys of participant systems.")
+app.add_typer(keys, name="keys")
+
+
+@keys.command("create")
+def keys_create(
+    member: Annotated[str, typer.Option(help="The on-chain member the key acts for.")],
+    label: Annotated[str, typer.Option(help="What the key is for (default: the member's name).")] = "",
+) -> None:
+    """Issue an API key bound to MEMBER (which must be an active member in the index). Shown once."""
+    from portlink.domain.consortium import parse_address
+    from portlink.services.runtime import Runtime
+
+    try:
+        account = parse_address(member, "--member")
+    except ValueError as exc:
+        raise PortLinkError(str(exc)) from None
+    key_id, token = Runtime(Settings()).keys.create(account, label)
+    typer.echo(f"API key {key_id} for {account} (store it now; it is not shown again):")
+    typer.echo(token)
+
+
 def main() -> None:
     """Entry point: runs the app and turns PortLink errors into one line on stderr."""
     try:
