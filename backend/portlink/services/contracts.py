@@ -135,25 +135,30 @@ class Contracts:
                     error = ErrorType(contract, item["name"], tuple(item.get("inputs") or []))
                     self.errors.setdefault(error.selector, error)
 
-    def _function(self, contract: str, function: str) -> dict[str, Any]:
+    def _function(self, contract: str, function: str, arity: int | None = None) -> dict[str, Any]:
+        """The ABI entry of ``function`` (with ``arity`` inputs, for overloaded names)."""
         abi = self.abis.get(contract)
         if abi is None:
             raise ConfigurationError(f"the manifest has no contract {contract!r}")
         for item in abi:
-            if item.get("type") == "function" and item.get("name") == function:
+            if (
+                item.get("type") == "function"
+                and item.get("name") == function
+                and (arity is None or len(item.get("inputs") or []) == arity)
+            ):
                 return item
         raise ConfigurationError(f"{contract} has no function {function!r}")
 
     def calldata(self, contract: str, function: str, args: list[Any]) -> bytes:
         """ABI-encoded call of ``contract.function(*args)``."""
-        item = self._function(contract, function)
+        item = self._function(contract, function, len(args))
         types = [canonical_type(i) for i in item.get("inputs") or []]
         selector = keccak(text=f"{function}({','.join(types)})")[:4]
         return selector + encode(types, args)
 
-    def decode_output(self, contract: str, function: str, data: bytes) -> list[Any]:
+    def decode_output(self, contract: str, function: str, data: bytes, arity: int | None = None) -> list[Any]:
         """The return values of a call (JSON-safe)."""
-        item = self._function(contract, function)
+        item = self._function(contract, function, arity)
         outputs = item.get("outputs") or []
         values = decode([canonical_type(o) for o in outputs], data)
         return [to_json(o, v) for o, v in zip(outputs, values, strict=True)]

@@ -92,7 +92,7 @@ class Runtime:
     def view(self, contract: str, function: str, args: list[Any]) -> list[Any]:
         """A read-only call, decoded (JSON-safe values)."""
         data = self.gateway.call(self.contracts.addresses[contract], self.contracts.calldata(contract, function, args))
-        return self.contracts.decode_output(contract, function, data)
+        return self.contracts.decode_output(contract, function, data, len(args))
 
     def start(self) -> None:
         """Start the operation tracker and (with ``api_run_indexer``) the indexer."""
