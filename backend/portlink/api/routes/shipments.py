@@ -25,7 +25,7 @@ from portlink.domain.shipments import (
     parse_container_number,
     shipment_id,
 )
-from portlink.errors import NotFoundError
+from portlink.errors import InvalidInputError, NotFoundError
 from portlink.services.access import Caller
 from portlink.services.operations import Call
 from portlink.services.queries import IndexQueries
@@ -164,7 +164,15 @@ def register_shipment(
     request: Request, body: ShipmentCreate, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
 ) -> JSONResponse:
     """Register a shipment (caller: a SHIPPER). The operation's ``result`` names the shipment id; it is also
-    ``keccak256(abi.encode(carrier, transportDocumentReference))``, known before mining."""
+    ``keccak256(abi.encode(carrier, transportDocumentReference))``, known before mining (``X-Shipment-Id``)."""
+    known = [p["code"] for p in runtime.queries.ports()]
+    for field in ("originPort", "destinationPort"):
+        code = getattr(body, field)
+        if known and code not in known:
+            close = [k for k in known if k[:2] == code[:2]] or known
+            raise InvalidInputError(
+                f"{code} is not a consortium port; did you mean {' or '.join(close)}?", f"body.{field}"
+            )
     response = perform(
         request, runtime, caller, options, "shipments.register", Call(SHIPMENTS, "register", [body.to_chain()]), body
     )
