@@ -28,6 +28,9 @@ class OperationPublic(Public):
     to: str
     calldata: str
     nonce: int | None
+    gas: int | None
+    maxFeePerGas: str | None = Field(description="Wei, as a decimal string; raised by replacements.")
+    maxPriorityFeePerGas: str | None
     txHash: str | None
     txHashes: list[str]
     broadcasts: int
