@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -151,10 +152,64 @@ def keys_create(
     typer.echo(token)
 
 
+audit = typer.Typer(no_args_is_help=True, help="Audit the index against the chain.")
+app.add_typer(audit, name="audit")
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Re-read every log of the manifest contracts from the chain and report each difference from the index."""
+    from portlink.chain.rpc import JsonRpc
+    from portlink.services import audit as auditing
+    from portlink.services.runtime import Runtime
+
+    settings = Settings()
+    runtime = Runtime(settings)
+    contracts, checkpoint = runtime.queries.indexed_range()
+    if checkpoint is None:
+        raise PortLinkError("the index is empty: run `portlink index` first")
+    start = min((first for _, first in contracts.values()), default=checkpoint)
+    rpc = JsonRpc(settings.rpc_url, timeout=settings.indexer_rpc_timeout_seconds)
+    with typer.progressbar(length=checkpoint - start + 1, label="Comparing blocks", file=sys.stderr) as bar:
+        compared, differences = auditing.verify(runtime.queries, rpc, progress=bar.update)
+    for difference in differences:
+        typer.echo(str(difference))
+    typer.echo(f"{compared} logs in blocks {start}-{checkpoint} compared: {len(differences) or 'no'} differences")
+    if differences:
+        raise typer.Exit(2)
+
+
+doc = typer.Typer(no_args_is_help=True, help="Documents anchored on chain.")
+app.add_typer(doc, name="doc")
+
+
+@doc.command("verify")
+def doc_verify(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Check FILE's keccak-256 against the shipment registry on chain: anchored, by whom, latest version or not."""
+    from eth_utils.crypto import keccak
+
+    from portlink.deployment.deploy import SHIPMENTS
+    from portlink.domain.shipments import DocumentType
+    from portlink.services.runtime import Runtime
+
+    digest = keccak(file.read_bytes())
+    runtime = Runtime(Settings())
+    anchor, latest = runtime.view(SHIPMENTS, "verifyDocument", [digest])
+    typer.echo(f"{file}: keccak-256 0x{digest.hex()}")
+    if int(anchor["version"]) == 0:
+        typer.echo("not anchored on chain")
+        raise typer.Exit(1)
+    kind = DocumentType(int(anchor["docType"])).name
+    typer.echo(
+        f"anchored: shipment {anchor['shipmentId']}, {kind} version {anchor['version']}, by {anchor['anchoredBy']} "
+        f"at {anchor['anchoredAt']} ({'the latest version' if latest else 'SUPERSEDED by a newer version'})"
+    )
+
+
 def main() -> None:
     """Entry point: runs the app and turns PortLink errors into one line on stderr."""
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)  # typer.Exit(n) comes back as n in this mode
     except PortLinkError as exc:
         typer.echo(f"portlink: error: {exc}", err=True)
         sys.exit(1)
@@ -169,6 +224,8 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(status, int) and status:
+        sys.exit(status)
 
 
 if __name__ == "__main__":

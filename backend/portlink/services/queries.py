@@ -353,3 +353,28 @@ class IndexQueries:
             }
             for r in rows
         ]
+
+    # ------------------------------------------------------------------ raw log (audit verify)
+
+    def indexed_range(self) -> tuple[dict[str, tuple[str, int]], int | None]:
+        """The indexed contracts (name → (address, first block)) and the checkpoint block."""
+        ic = schema.indexed_contracts
+        with self.engine.connect() as conn:
+            contracts = {r.name: (str(r.address), int(r.start_block)) for r in conn.execute(select(ic))}
+        return contracts, self.head()["checkpointBlock"]
+
+    def raw_logs(self, from_block: int, to_block: int) -> dict[tuple[str, int], dict[str, Any]]:
+        """The stored logs in ``[from_block, to_block]`` by (block hash, log index), as the node spells them."""
+        r = schema.raw_logs
+        with self.engine.connect() as conn:
+            rows = _rows(conn, select(r).where(r.c.block_number >= from_block, r.c.block_number <= to_block))
+        return {
+            (row["block_hash"], row["log_index"]): {
+                "address": row["address"],
+                "blockNumber": row["block_number"],
+                "transactionHash": row["transaction_hash"],
+                "topics": [t for t in (row["topic0"], row["topic1"], row["topic2"], row["topic3"]) if t is not None],
+                "data": row["data"],
+            }
+            for row in rows
+        }
