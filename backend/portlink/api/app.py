@@ -12,7 +12,16 @@ from pydantic import BaseModel
 from portlink import __version__
 from portlink.api import problems
 from portlink.api.deps import RuntimeDep
-from portlink.api.routes import audit, consortium, declarations, documents, financings, operations, shipments
+from portlink.api.routes import (
+    audit,
+    consortium,
+    declarations,
+    documents,
+    events,
+    financings,
+    operations,
+    shipments,
+)
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
 
@@ -73,6 +82,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         operations.router,
         audit.audit,
         audit.alerts,
+        events.router,
     ):
         app.include_router(router)
 

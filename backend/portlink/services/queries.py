@@ -378,3 +378,62 @@ class IndexQueries:
             }
             for row in rows
         }
+
+    # ------------------------------------------------------------------ DCSA Track & Trace sources
+
+    def milestone_rows(self, *, after: tuple[int, int] = (-1, -1), limit: int = 100) -> list[dict[str, Any]]:
+        """Milestones of every shipment after position ``after`` (block, log index), with the shipment's parties
+        and transport document and the container number."""
+        m, s, c = schema.milestones, schema.shipments, schema.containers
+        query = (
+            select(
+                m,
+                s.c.transport_document_reference,
+                s.c.shipper,
+                s.c.carrier,
+                s.c.consignee,
+                c.c.number.label("container_number"),
+            )
+            .join(s, s.c.shipment_id == m.c.shipment_id)
+            .outerjoin(c, (c.c.shipment_id == m.c.shipment_id) & (c.c.container_index == m.c.container_index))
+            .where(
+                or_(
+                    m.c.block_number > after[0],
+                    (m.c.block_number == after[0]) & (m.c.log_index > after[1]),
+                )
+            )
+            .order_by(m.c.block_number, m.c.log_index)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return _rows(conn, query)
+
+    def shipment_document_rows(self, *, after: tuple[int, int] = (-1, -1), limit: int = 100) -> list[dict[str, Any]]:
+        """Document anchors and declaration filings and clearances after ``after``, with the shipment's transport
+        document and parties (``kind``: the document type, ``DeclarationFiled`` or ``DeclarationCleared``)."""
+        d, s, e = schema.documents, schema.shipments, schema.events
+        parties = (s.c.transport_document_reference, s.c.shipper, s.c.carrier, s.c.consignee)
+
+        def later(table: Any) -> Any:
+            return or_(
+                table.c.block_number > after[0], (table.c.block_number == after[0]) & (table.c.log_index > after[1])
+            )
+
+        documents = (
+            select(d, *parties)
+            .join(s, s.c.shipment_id == d.c.shipment_id)
+            .where(later(d))
+            .order_by(d.c.block_number, d.c.log_index)
+            .limit(limit)
+        )
+        filings = (
+            select(e, *parties)
+            .join(s, s.c.shipment_id == e.c.args["declarationId"].as_string())
+            .where(e.c.event.in_(["DeclarationFiled", "DeclarationCleared"]), later(e))
+            .order_by(e.c.block_number, e.c.log_index)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = [{**r, "kind": r["doc_type"]} for r in _rows(conn, documents)]
+            rows += [{**r, "kind": r["event"], "shipment_id": r["args"]["declarationId"]} for r in _rows(conn, filings)]
+        return sorted(rows, key=lambda r: (r["block_number"], r["log_index"]))[:limit]
