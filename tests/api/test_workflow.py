@@ -176,6 +176,13 @@ def journey(api: Api, send) -> None:
     mint(api, api.financier.address, AMOUNT)
     send(api.financier, "POST", "/v1/settlement-allowances", {"amount": AMOUNT})
     send(api.financier, "POST", f"/v1/financings/{fid}/funding")
+    twice = api.shipper.write("POST", "/v1/financings", {"shipmentId": sid, "product": "ECOMMERCE"})
+    assert twice.status_code == 409, twice.text
+    assert twice.json()["type"] == "/problems/shipment-already-financed"
+    assert (
+        twice.json()["error"]["args"]["financingId"] == str(fid)
+        or int(twice.json()["error"]["args"]["financingId"]) == fid
+    )
     send(api.consignee, "POST", f"/v1/financings/{fid}/release")
     op = send(api.shipper, "POST", "/v1/settlement-withdrawals", {})
     assert int(event(op, "Withdrawn")["amount"]) == AMOUNT
