@@ -133,6 +133,15 @@ def test_a_streamed_oversized_body_is_a_413_problem(api):
     assert_problem(response, 413, "/problems/body-too-large")
 
 
+def test_a_body_that_is_not_text_is_a_400_problem(api):
+    response = api.shipper.client.post(
+        "/v1/shipments",
+        content=b".!\x80 not UTF-8",
+        headers={"Idempotency-Key": "x", "Content-Type": "application/json"},
+    )
+    assert_problem(response, 400, "/problems/malformed-body")
+
+
 def test_writes_need_an_idempotency_key(api):
     response = api.shipper.client.post("/v1/shipments", json=api.registration())
     assert_problem(response, 422, "/problems/invalid-input", "header.Idempotency-Key")
@@ -180,6 +189,6 @@ def test_every_response_code_is_declared_in_openapi(api):
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
             declared = set(operation["responses"])
-            assert {"422", "500"} <= declared, (method, path)
+            assert {"400", "422", "500"} <= declared, (method, path)
             if method == "post" and path != "/v1/documents/verifications":
                 assert {"202", "401", "409", "413"} <= declared, (method, path)

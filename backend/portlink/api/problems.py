@@ -95,9 +95,10 @@ def problem_of(exc: errors.PortLinkError) -> dict[str, Any]:
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for the problem codes a route can answer (plus 422 and 500 always)."""
+    """OpenAPI ``responses`` entries for the problem codes a route can answer (plus 400 for a body that is not
+    JSON, 422 and 500 always)."""
     out: dict[int | str, dict[str, Any]] = {}
-    for code in sorted({*codes, 422, 500}):
+    for code in sorted({*codes, 400, 422, 500}):
         out[code] = {
             "model": Problem,
             "description": _STATUS_TITLES.get(code, "Problem"),
@@ -132,7 +133,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
-        kinds = {404: "/problems/not-found", 405: "/problems/method-not-allowed", 413: "/problems/body-too-large"}
+        kinds = {
+            400: "/problems/malformed-body",
+            404: "/problems/not-found",
+            405: "/problems/method-not-allowed",
+            413: "/problems/body-too-large",
+        }
         return problem_response(
             status,
             kinds.get(status, f"/problems/http-{status}"),

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
-from eth_typing import ChecksumAddress, HexStr
+from eth_typing import HexStr
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
-from web3.types import BlockIdentifier, TxParams, Wei
+from web3.types import BlockIdentifier, TxParams
 
 from portlink.chain.client import connect
 
@@ -178,11 +178,3 @@ class ChainGateway:
         except CallReverted as exc:
             return exc.data
         return b""
-
-    def address(self, value: str) -> ChecksumAddress:
-        """``value`` checksummed."""
-        return to_checksum_address(value)
-
-    def wei(self, value: int) -> Wei:
-        """``value`` as a web3 ``Wei``."""
-        return Wei(value)

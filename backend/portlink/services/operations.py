@@ -32,7 +32,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portlink.chain.gateway import BroadcastRefused, CallReverted, ChainGateway, Fees
@@ -232,22 +232,23 @@ class OperationService:
         return self.get(op_id)
 
     def _allocate(self, sender: str) -> int:
-        """The next nonce of ``sender``, persisted (call under the sender's lock)."""
+        """The next nonce of ``sender``, persisted (called under the sender's lock). One atomic ``UPDATE …
+        RETURNING``, so two API processes on one database never hand out the same nonce either."""
         mined = self.gateway.mined_nonce(sender)
+        sa = signing_accounts
         with self.engine.begin() as conn:
-            stored = conn.execute(
-                select(signing_accounts.c.next_nonce).where(signing_accounts.c.address == sender)
-            ).scalar_one_or_none()
-            if stored is None:
-                nonce = self.gateway.pending_nonce(sender)
-                conn.execute(insert(signing_accounts), {"address": sender, "next_nonce": nonce + 1})
-                return nonce
+            if conn.execute(select(sa.c.next_nonce).where(sa.c.address == sender)).first() is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(sa), {"address": sender, "next_nonce": self.gateway.pending_nonce(sender)})
+                except IntegrityError:
+                    pass  # another process created it first
             # Another tool may have used the key: never hand out a nonce the chain has already mined.
-            nonce = max(int(stored), mined)
-            conn.execute(
-                update(signing_accounts).where(signing_accounts.c.address == sender).values(next_nonce=nonce + 1)
-            )
-            return nonce
+            start = case((sa.c.next_nonce > mined, sa.c.next_nonce), else_=mined)
+            allocated = conn.execute(
+                update(sa).where(sa.c.address == sender).values(next_nonce=start + 1).returning(sa.c.next_nonce)
+            ).scalar_one()
+            return int(allocated) - 1
 
     def _release(self, sender: str, nonce: int) -> None:
         """Give back ``nonce`` when its transaction was refused (call under the lock, before any later nonce)."""
