@@ -127,7 +127,13 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+    # Open alert streams would hold a graceful shutdown forever: they get a few seconds, then are closed.
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        timeout_graceful_shutdown=5,
+    )
 
 
 keys = typer.Typer(no_args_is_help=True, help="API keys of participant systems.")

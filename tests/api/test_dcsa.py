@@ -9,9 +9,15 @@ from jsonschema import Draft202012Validator
 
 from tests.conftest import ROOT
 
-SPEC = ROOT.parent.parent / "shared" / "standards" / "dcsa" / "tnt_v2.2.0.yaml"
-if not SPEC.exists():  # a clone beside shared/ (CI) or the worktree layout
-    SPEC = ROOT.parent / "shared" / "standards" / "dcsa" / "tnt_v2.2.0.yaml"
+#: The published DCSA document, in the team's shared/ folder beside the clone (CI) or above the worktree.
+SPEC = next(
+    (
+        p / "shared" / "standards" / "dcsa" / "tnt_v2.2.0.yaml"
+        for p in ROOT.parents
+        if (p / "shared" / "standards" / "dcsa" / "tnt_v2.2.0.yaml").exists()
+    ),
+    ROOT.parent / "shared" / "standards" / "dcsa" / "tnt_v2.2.0.yaml",
+)
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,8 @@ class Runtime:
         self.queries = IndexQueries(self.engine)
         self.keys = ApiKeys(self.engine, self.queries)
         self._threads: list[threading.Thread] = []
+        #: Set when the process shuts down: long-running responses (the alert stream) end.
+        self.stopping = threading.Event()
         self._indexer: Any = None
 
     @cached_property
@@ -114,6 +116,7 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop the background threads."""
+        self.stopping.set()
         self.operations.stop_event.set()
         if self._indexer is not None:
             self._indexer.stop_event.set()

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from portlink.api.deps import CallerDep, QueriesDep
+from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep
 from portlink.api.models import Public
 from portlink.api.problems import responses
 from portlink.api.routes.shipments import ShipmentId, visible_shipment
@@ -70,6 +70,7 @@ def _visible(queries: IndexQueries, caller: Caller, entries: list[dict[str, Any]
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}, **responses(401)},
 )
 def alert_stream(
+    runtime: RuntimeDep,
     queries: QueriesDep,
     caller: CallerDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]+-[0-9]+$")] = None,
@@ -87,7 +88,7 @@ def alert_stream(
         nonlocal cursor
         deadline = time.monotonic() + timeout if timeout else None
         yield ": PortLink alert stream\n\n"
-        while deadline is None or time.monotonic() < deadline:
+        while (deadline is None or time.monotonic() < deadline) and not runtime.stopping.is_set():
             fresh = [
                 e
                 for e in queries.events(names=ALERT_EVENTS, after_block=cursor[0] - 1)
@@ -97,7 +98,7 @@ def alert_stream(
                 yield f"id: {e['blockNumber']}-{e['logIndex']}\nevent: {e['event']}\ndata: {json.dumps(e)}\n\n"
             if fresh:
                 cursor = (fresh[-1]["blockNumber"], fresh[-1]["logIndex"])
-            time.sleep(0.2)
+            runtime.stopping.wait(0.2)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
