@@ -70,6 +70,27 @@ def test_the_alert_stream_sends_a_hold_as_soon_as_it_is_indexed(api):
     listed = api.auditor.client.get("/v1/alerts", params={"shipment": sid}).json()
     assert [e["event"] for e in listed] == ["HoldPlaced"]
     assert api.financier.client.get("/v1/alerts", params={"shipment": sid}).json() == []  # not a party
+    api.shunde_customs.confirmed("DELETE", f"/v1/declarations/{sid}/holds/CNSUD")
+    api.synced()
+    held = api.auditor.client.get(f"/v1/declarations/{sid}").json()["holds"]
+    assert [(h["port"], h["active"]) for h in held] == [("CNSUD", False)]
+
+
+def test_a_declaration_is_amended_to_a_new_version(api):
+    sid = _filed_shipment(api)
+    amended = {
+        "digest": "0x" + keccak(text="amended " + sid).hex(),
+        "hsCodes": ["850440", "940360"],
+        "customsValue": 12_300,
+        "currency": "HKD",
+    }
+    api.shipper.confirmed("POST", f"/v1/declarations/{sid}/amendments", amended)
+    api.synced()
+    declaration = api.shekou_customs.client.get(f"/v1/declarations/{sid}").json()
+    assert declaration["version"] == 2
+    assert declaration["hsCodes"] == ["850440", "940360"]
+    assert int(declaration["customsValue"]) == 12_300
+    assert declaration["digest"] == amended["digest"]
 
 
 def test_doc_verify_checks_a_file_against_the_chain(api, tmp_path):
