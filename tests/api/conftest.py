@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,10 +181,10 @@ def api_chain(tmp_path_factory, artifacts, pilot_seed) -> Iterator[Chain]:
         chain.stop()
 
 
-@pytest.fixture(scope="module")
-def api(api_chain, tmp_path_factory) -> Iterator[Api]:
-    folder = tmp_path_factory.mktemp("api")
-    w3 = api_chain.w3
+@contextmanager
+def running_api(chain: Chain, folder: Path, **overrides: Any) -> Iterator[Api]:
+    """The API over `chain` with its own database (SQLite in `folder` unless `database_url` is given)."""
+    w3 = chain.w3
     for index in ROLES.values():  # a default Anvil funds accounts 0-9 only
         address = Account.from_key(private_key(index)).address
         if w3.eth.get_balance(address) < 10**20:
@@ -191,7 +192,7 @@ def api(api_chain, tmp_path_factory) -> Iterator[Api]:
                 w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": address, "value": 10**21})
             )
     write_keystore(folder / "keystore", sorted(ROLES.values()))
-    runtime = Runtime(api_settings(api_chain, folder))
+    runtime = Runtime(api_settings(chain, folder, **overrides))
     server = Server(create_app(runtime=runtime))
     participants: dict[str, Participant] = {}
     try:
@@ -208,8 +209,14 @@ def api(api_chain, tmp_path_factory) -> Iterator[Api]:
             _, token = runtime.keys.create(address)
             client = httpx.Client(base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"})
             participants[name] = Participant(name, address, private_key(index), client)
-        yield Api(server.url, runtime, api_chain, participants)
+        yield Api(server.url, runtime, chain, participants)
     finally:
         for p in participants.values():
             p.client.close()
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def api(api_chain, tmp_path_factory) -> Iterator[Api]:
+    with running_api(api_chain, tmp_path_factory.mktemp("api")) as running:
+        yield running
