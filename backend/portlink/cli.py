@@ -158,6 +158,28 @@ def keys_create(
     typer.echo(token)
 
 
+@keys.command("list")
+def keys_list(member: Annotated[str | None, typer.Option(help="Only this member's keys.")] = None) -> None:
+    """List API keys (ids, members, labels, revocations; never secrets)."""
+    from datetime import UTC, datetime
+
+    from portlink.services.runtime import Runtime
+
+    for key in Runtime(Settings()).keys.list(member):
+        created = datetime.fromtimestamp(key["created_at"], UTC).isoformat(timespec="seconds")
+        revoked = " REVOKED" if key["revoked_at"] is not None else ""
+        typer.echo(f"{key['key_id']}  {key['member']}  {created}  {key['label']}{revoked}")
+
+
+@keys.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the part after plk_).")]) -> None:
+    """Revoke an API key at once."""
+    from portlink.services.runtime import Runtime
+
+    Runtime(Settings()).keys.revoke(key_id)
+    typer.echo(f"API key {key_id} revoked")
+
+
 audit = typer.Typer(no_args_is_help=True, help="Audit the index against the chain.")
 app.add_typer(audit, name="audit")
 

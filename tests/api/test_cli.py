@@ -47,6 +47,46 @@ def test_keys_create_issues_a_key_bound_to_a_member_that_the_api_accepts(api):
     assert {"role": "AUDITOR", "port": None} in me.json()["roles"]
 
 
+def test_a_revoked_key_is_refused_at_once(api):
+    run = subprocess.run(
+        [str(PORTLINK), "keys", "create", "--member", api.consignee.address, "--label", "to revoke"],
+        cwd=ROOT,
+        env=_env(api),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    token = run.stdout.strip().splitlines()[-1]
+    key_id = token.split("_")[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{api.base_url}/v1/members/me", headers=headers).status_code == 200
+    listed = subprocess.run(
+        [str(PORTLINK), "keys", "list", "--member", api.consignee.address],
+        cwd=ROOT,
+        env=_env(api),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert key_id in listed.stdout
+    assert token.split("_")[2] not in listed.stdout  # never the secret
+    revoked = subprocess.run(
+        [str(PORTLINK), "keys", "revoke", key_id],
+        cwd=ROOT,
+        env=_env(api),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    refused = httpx.get(f"{api.base_url}/v1/members/me", headers=headers)
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+
+
 def test_keys_create_refuses_an_account_that_is_no_member_in_one_line(api):
     outsider = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"
     run = subprocess.run(

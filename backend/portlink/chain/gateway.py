@@ -106,6 +106,10 @@ class ChainGateway:
         tip = int(self.w3.eth.max_priority_fee)
         return Fees(2 * int(base) + tip, tip)
 
+    def has_code(self, address: str) -> bool:
+        """Whether ``address`` is a contract (an ERC-1271 wallet signs that way, not with ECDSA)."""
+        return len(self.w3.eth.get_code(to_checksum_address(address))) > 0
+
     def pending_nonce(self, address: str) -> int:
         """The next nonce of ``address`` counting its pending transactions."""
         return int(self.w3.eth.get_transaction_count(to_checksum_address(address), "pending"))

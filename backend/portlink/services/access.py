@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
-from portlink.errors import AuthenticationError, ConfigurationError, ForbiddenError
+from portlink.errors import AuthenticationError, ConfigurationError, ForbiddenError, NotFoundError
 from portlink.services.queries import IndexQueries
 from portlink.services.schema import api_keys
 
@@ -88,6 +88,25 @@ class ApiKeys:
                 },
             )
         return key_id, f"{PREFIX}_{key_id}_{secret}"
+
+    def list(self, member: str | None = None) -> list[dict[str, Any]]:
+        """The keys (never their secrets), optionally of one member."""
+        query = select(api_keys).order_by(api_keys.c.created_at)
+        if member:
+            query = query.where(api_keys.c.member == to_checksum_address(member))
+        with self.engine.connect() as conn:
+            return [{k: v for k, v in dict(r).items() if k != "secret_sha256"} for r in conn.execute(query).mappings()]
+
+    def revoke(self, key_id: str) -> None:
+        """Revoke a key; :class:`NotFoundError` if there is no such key."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(api_keys)
+                .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=time.time())
+            )
+        if done.rowcount == 0:
+            raise NotFoundError(f"no active API key {key_id}")
 
     def authenticate(self, token: str | None) -> Caller:
         """The caller ``token`` belongs to; :class:`AuthenticationError` if it is missing, unknown or revoked, or

@@ -239,6 +239,10 @@ def decide(
         body.deadline,
     )
     typed = decision_typed_data(runtime.customs_domain, decision_input)
+    if runtime.gateway.has_code(body.officer):  # an ERC-1271 wallet: only the chain can check its signature
+        call = Call(CUSTOMS, "decideBySig", [decision_input.to_chain(), hex_bytes(body.signature)])
+        sender = runtime.operations.relayer if options.signing == CUSTODIAL and runtime.operations.relayer else None
+        return perform(request, runtime, caller, options, "declarations.decideBySig", call, body, sender=sender)
     try:
         signer = Account.recover_message(encode_typed_data(full_message=typed), signature=hex_bytes(body.signature))
     except Exception:  # a malformed signature (bad v, s out of range)
