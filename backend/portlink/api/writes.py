@@ -66,5 +66,6 @@ def perform(
         ops.abandon_request(caller.member, options.idempotency_key)
         raise
     ops.finish_request(caller.member, options.idempotency_key, status, answer)
-    headers = {"Location": f"/v1/operations/{answer.get('id') or answer.get('operation')}"}
+    op_id = answer.get("id") or answer.get("operation")
+    headers = {"Location": f"/v1/operations/{op_id}"} if op_id else {}
     return JSONResponse(answer, status, media_type=MEDIA_TYPE if status >= 400 else "application/json", headers=headers)

@@ -20,6 +20,7 @@ from portlink.deployment.deploy import ESCROW, SETTLEMENT_TOKEN
 from portlink.domain.finance import MAX_AMOUNT, MAX_FEE_BPS, Condition, FinancingState, FinancingTerms, Product
 from portlink.errors import NotFoundError
 from portlink.services.operations import Call
+from portlink.services.runtime import Runtime
 
 router = APIRouter(prefix="/v1/financings", tags=["financings"])
 approvals = APIRouter(prefix="/v1/settlement-allowances", tags=["financings"])
@@ -90,7 +91,7 @@ class FinancingPublic(Public):
     state: str
 
 
-def _read(runtime: Any, financing_id: int) -> dict[str, Any]:
+def _read(runtime: Runtime, financing_id: int) -> dict[str, Any]:
     (raw,) = runtime.view(ESCROW, "getFinancing", [financing_id])
     if int(raw["state"]) == 0:
         raise NotFoundError(f"no financing {financing_id}")
