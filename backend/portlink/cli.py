@@ -39,6 +39,9 @@ def _summary(result: DeployResult, rpc_url: str) -> str:
 @app.command()
 def up(
     reset: Annotated[bool, typer.Option(help="Forget the local chain and its manifest first.")] = False,
+    serve: Annotated[
+        bool, typer.Option(help="Also serve the API (with its indexer) on PORTLINK_API_HOST:PORTLINK_API_PORT.")
+    ] = False,
 ) -> None:
     """Start a local Anvil chain, deploy and seed the consortium, and stay up until Ctrl-C."""
     settings = Settings()
@@ -68,7 +71,12 @@ def up(
         result = deploy_configured(w3, settings)
         typer.echo(_summary(result, node.rpc_url))
         typer.echo(f"  anvil state    {settings.anvil_state_path.resolve()}")
+        if serve:
+            typer.echo(f"  API            http://{settings.api_host}:{settings.api_port}/docs")
         typer.echo("Up. Press Ctrl-C to stop (the chain is saved and reused next time).", err=False)
+        if serve:
+            _serve(settings)  # until Ctrl-C; uvicorn passes the signal on once it has stopped
+            raise KeyboardInterrupt
         status = node.wait()
         raise PortLinkError(f"anvil stopped unexpectedly (status {status})")
     except KeyboardInterrupt:
@@ -115,18 +123,12 @@ def index_cmd(
     typer.echo(f"Stopped at block {state.checkpoint_block} (confirmed up to {state.final_block}).")
 
 
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Listen address (default PORTLINK_API_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port (default PORTLINK_API_PORT).")] = None,
-) -> None:
-    """Serve the port-system API (OpenAPI at /docs), with the indexer running inside (PORTLINK_API_RUN_INDEXER)."""
+def _serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
     from portlink.api.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings()
     # Open alert streams would hold a graceful shutdown forever: they get a few seconds, then are closed.
     uvicorn.run(
         create_app(settings),
@@ -134,6 +136,15 @@ def serve(
         port=port or settings.api_port,
         timeout_graceful_shutdown=5,
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default PORTLINK_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default PORTLINK_API_PORT).")] = None,
+) -> None:
+    """Serve the port-system API (OpenAPI at /docs), with the indexer running inside (PORTLINK_API_RUN_INDEXER)."""
+    _serve(Settings(), host, port)
 
 
 keys = typer.Typer(no_args_is_help=True, help="API keys of participant systems.")

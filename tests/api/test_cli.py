@@ -138,3 +138,39 @@ def test_serve_answers_health_and_openapi_and_stops_on_ctrl_c(api, tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
+
+
+def test_up_with_serve_brings_up_chain_and_api_and_stops_both_on_ctrl_c(tmp_path):
+    api_port = _free_port()
+    env = {
+        **os.environ,
+        "PORTLINK_ANVIL_PORT": str(_free_port()),
+        "PORTLINK_MANIFEST_PATH": str(tmp_path / "local" / "manifest.json"),
+        "PORTLINK_ANVIL_STATE_PATH": str(tmp_path / "local" / "anvil-state.json"),
+        "PORTLINK_DATABASE_URL": f"sqlite:///{tmp_path}/local/index.sqlite",
+        "PORTLINK_API_PORT": str(api_port),
+    }
+    proc = subprocess.Popen(
+        [str(PORTLINK), "up", "--serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{api_port}/v1/health", timeout=2)
+                if health.json()["index"]["checkpointBlock"] is not None:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline, "portlink up --serve did not come up"
+            time.sleep(0.2)
+        ports = httpx.get(f"http://127.0.0.1:{api_port}/openapi.json").json()
+        assert "/v1/ports" in ports["paths"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        status = proc.wait(30)
+    out = proc.stdout.read() if proc.stdout else ""
+    assert status == 0, out
+    assert f"API            http://127.0.0.1:{api_port}/docs" in out
+    assert "Stopping; chain state saved." in out
