@@ -171,3 +171,32 @@ def test_a_restart_broadcasts_the_stored_transaction_once_and_signs_nothing_agai
     assert w3.eth.get_transaction_count(api.shipper.address) == before + 1
     after = api.shipper.confirmed("POST", "/v1/shipments", api.registration())
     assert after["nonce"] == before + 1  # the allocator went on from there: no gap, no reuse
+
+
+def test_a_transaction_that_reverts_when_mined_fails_with_its_decoded_error(api, manual_mining):
+    from eth_account import Account
+
+    w3 = manual_mining
+    body = api.registration()
+    # Both simulate fine: the wallet operation before the custodial one is sent, the custodial one before the
+    # wallet's is signed. Mined in that order, the second registration of one shipment reverts on chain.
+    wallet = api.shipper.write("POST", "/v1/shipments", body, signing="wallet").json()
+    custodial = api.shipper.write("POST", "/v1/shipments", body)
+    assert custodial.status_code == 202, custodial.text
+    unsigned = api.shipper.client.get(f"/v1/operations/{wallet['id']}").json()["unsignedTransaction"]
+    assert unsigned["nonce"] == custodial.json()["nonce"] + 1
+    del unsigned["from"]
+    signed = Account.sign_transaction(unsigned, api.shipper.key)
+    relayed = api.shipper.client.post(
+        f"/v1/operations/{wallet['id']}/signed-transaction",
+        json={"signedTransaction": "0x" + bytes(signed.raw_transaction).hex()},
+    )
+    assert relayed.status_code == 202, relayed.text
+    w3.provider.make_request("evm_mine", [])
+    assert wait_status(api, api.shipper, custodial.json()["id"], {"Succeeded", "Failed"})["status"] == "Succeeded"
+    failed = wait_status(api, api.shipper, wallet["id"], {"Succeeded", "Failed"})
+    assert failed["status"] == "Failed"
+    assert failed["blockNumber"] is not None  # mined and reverted; the error decoded by replaying the call
+    assert w3.eth.get_transaction_receipt(failed["txHash"])["status"] == 0
+    assert failed["error"]["type"] == "/problems/shipment-already-registered"
+    assert failed["error"]["status"] == 409

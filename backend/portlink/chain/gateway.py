@@ -16,7 +16,7 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
-from web3.types import BlockIdentifier, TxParams
+from web3.types import BlockIdentifier, RPCEndpoint, TxParams
 
 from portlink.chain.client import connect
 
@@ -175,10 +175,23 @@ class ChainGateway:
             int(r["status"]), int(r["blockNumber"]), "0x" + bytes(r["blockHash"]).hex(), int(r["gasUsed"]), logs
         )
 
-    def replay_revert(self, sender: str, to: str, data: bytes, block_number: int) -> bytes:
-        """The revert data of a mined, reverted call, by replaying it on the state before its block."""
+    def replay_revert(self, tx_hash: str, sender: str, to: str, data: bytes, block_number: int) -> bytes:
+        """The revert data of a mined, reverted transaction: from the node's call tracer (exact, where the node
+        offers ``debug_traceTransaction``), else by replaying the call on the state after and before its block."""
         try:
-            self.call(to, data, sender=sender, block=max(block_number - 1, 0))
-        except CallReverted as exc:
-            return exc.data
+            trace = self.w3.provider.make_request(
+                RPCEndpoint("debug_traceTransaction"), [tx_hash, {"tracer": "callTracer"}]
+            )
+            result = trace.get("result") or {}
+            output = result.get("output")
+            if result.get("error") and isinstance(output, str) and len(output) >= 10:
+                return bytes.fromhex(output[2:])
+        except (Web3RPCError, ValueError, AttributeError):
+            pass
+        for block in (block_number, max(block_number - 1, 0)):
+            try:
+                self.call(to, data, sender=sender, block=block)
+            except CallReverted as exc:
+                if exc.data:
+                    return exc.data
         return b""

@@ -618,7 +618,7 @@ class OperationService:
             self._notify()
             return
         data = self.gateway.replay_revert(
-            row["sender"], row["to_address"], bytes.fromhex(row["calldata"][2:]), receipt.block_number
+            tx_hash, row["sender"], row["to_address"], bytes.fromhex(row["calldata"][2:]), receipt.block_number
         )
         with self.engine.begin() as conn:
             conn.execute(update(operations).where(operations.c.id == row["id"]).values(**values))
