@@ -43,8 +43,8 @@ build: install  ## Compile the contracts (ape, through the npm solc bridge)
 	ape pm install
 	ape compile
 
-run: build  ## Start Anvil, deploy and seed the pilot consortium, stay up until Ctrl-C
-	portlink up
+run: build  ## Start Anvil, deploy and seed the pilot consortium, serve the API (/docs), stay up until Ctrl-C
+	portlink up --serve
 
 test: check test-contracts  ## Run the whole suite: lint, types, contract and backend tests
 

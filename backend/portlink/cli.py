@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -38,6 +39,9 @@ def _summary(result: DeployResult, rpc_url: str) -> str:
 @app.command()
 def up(
     reset: Annotated[bool, typer.Option(help="Forget the local chain and its manifest first.")] = False,
+    serve: Annotated[
+        bool, typer.Option(help="Also serve the API (with its indexer) on PORTLINK_API_HOST:PORTLINK_API_PORT.")
+    ] = False,
 ) -> None:
     """Start a local Anvil chain, deploy and seed the consortium, and stay up until Ctrl-C."""
     settings = Settings()
@@ -67,7 +71,12 @@ def up(
         result = deploy_configured(w3, settings)
         typer.echo(_summary(result, node.rpc_url))
         typer.echo(f"  anvil state    {settings.anvil_state_path.resolve()}")
+        if serve:
+            typer.echo(f"  API            http://{settings.api_host}:{settings.api_port}/docs")
         typer.echo("Up. Press Ctrl-C to stop (the chain is saved and reused next time).", err=False)
+        if serve:
+            _serve(settings)  # until Ctrl-C; uvicorn passes the signal on once it has stopped
+            raise KeyboardInterrupt
         status = node.wait()
         raise PortLinkError(f"anvil stopped unexpectedly (status {status})")
     except KeyboardInterrupt:
@@ -114,10 +123,132 @@ def index_cmd(
     typer.echo(f"Stopped at block {state.checkpoint_block} (confirmed up to {state.final_block}).")
 
 
+def _serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    import uvicorn
+
+    from portlink.api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Open alert streams would hold a graceful shutdown forever: they get a few seconds, then are closed.
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default PORTLINK_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default PORTLINK_API_PORT).")] = None,
+) -> None:
+    """Serve the port-system API (OpenAPI at /docs), with the indexer running inside (PORTLINK_API_RUN_INDEXER)."""
+    _serve(Settings(), host, port)
+
+
+keys = typer.Typer(no_args_is_help=True, help="API keys of participant systems.")
+app.add_typer(keys, name="keys")
+
+
+@keys.command("create")
+def keys_create(
+    member: Annotated[str, typer.Option(help="The on-chain member the key acts for.")],
+    label: Annotated[str, typer.Option(help="What the key is for (default: the member's name).")] = "",
+) -> None:
+    """Issue an API key bound to MEMBER (which must be an active member in the index). Shown once."""
+    from portlink.domain.consortium import parse_address
+    from portlink.services.runtime import Runtime
+
+    try:
+        account = parse_address(member, "--member")
+    except ValueError as exc:
+        raise PortLinkError(str(exc)) from None
+    key_id, token = Runtime(Settings()).keys.create(account, label)
+    typer.echo(f"API key {key_id} for {account} (store it now; it is not shown again):")
+    typer.echo(token)
+
+
+@keys.command("list")
+def keys_list(member: Annotated[str | None, typer.Option(help="Only this member's keys.")] = None) -> None:
+    """List API keys (ids, members, labels, revocations; never secrets)."""
+    from datetime import UTC, datetime
+
+    from portlink.services.runtime import Runtime
+
+    for key in Runtime(Settings()).keys.list(member):
+        created = datetime.fromtimestamp(key["created_at"], UTC).isoformat(timespec="seconds")
+        revoked = " REVOKED" if key["revoked_at"] is not None else ""
+        typer.echo(f"{key['key_id']}  {key['member']}  {created}  {key['label']}{revoked}")
+
+
+@keys.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the part after plk_).")]) -> None:
+    """Revoke an API key at once."""
+    from portlink.services.runtime import Runtime
+
+    Runtime(Settings()).keys.revoke(key_id)
+    typer.echo(f"API key {key_id} revoked")
+
+
+audit = typer.Typer(no_args_is_help=True, help="Audit the index against the chain.")
+app.add_typer(audit, name="audit")
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Re-read every log of the manifest contracts from the chain and report each difference from the index."""
+    from portlink.chain.rpc import JsonRpc
+    from portlink.services import audit as auditing
+    from portlink.services.runtime import Runtime
+
+    settings = Settings()
+    runtime = Runtime(settings)
+    contracts, checkpoint = runtime.queries.indexed_range()
+    if checkpoint is None:
+        raise PortLinkError("the index is empty: run `portlink index` first")
+    start = min((first for _, first in contracts.values()), default=checkpoint)
+    rpc = JsonRpc(settings.rpc_url, timeout=settings.indexer_rpc_timeout_seconds)
+    with typer.progressbar(length=checkpoint - start + 1, label="Comparing blocks", file=sys.stderr) as bar:
+        compared, differences = auditing.verify(runtime.queries, rpc, progress=bar.update)
+    for difference in differences:
+        typer.echo(str(difference))
+    typer.echo(f"{compared} logs in blocks {start}-{checkpoint} compared: {len(differences) or 'no'} differences")
+    if differences:
+        raise typer.Exit(2)
+
+
+doc = typer.Typer(no_args_is_help=True, help="Documents anchored on chain.")
+app.add_typer(doc, name="doc")
+
+
+@doc.command("verify")
+def doc_verify(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Check FILE's keccak-256 against the shipment registry on chain: anchored, by whom, latest version or not."""
+    from eth_utils.crypto import keccak
+
+    from portlink.deployment.deploy import SHIPMENTS
+    from portlink.domain.shipments import DocumentType
+    from portlink.services.runtime import Runtime
+
+    digest = keccak(file.read_bytes())
+    runtime = Runtime(Settings())
+    anchor, latest = runtime.view(SHIPMENTS, "verifyDocument", [digest])
+    typer.echo(f"{file}: keccak-256 0x{digest.hex()}")
+    if int(anchor["version"]) == 0:
+        typer.echo("not anchored on chain")
+        raise typer.Exit(1)
+    kind = DocumentType(int(anchor["docType"])).name
+    typer.echo(
+        f"anchored: shipment {anchor['shipmentId']}, {kind} version {anchor['version']}, by {anchor['anchoredBy']} "
+        f"at {anchor['anchoredAt']} ({'the latest version' if latest else 'SUPERSEDED by a newer version'})"
+    )
+
+
 def main() -> None:
     """Entry point: runs the app and turns PortLink errors into one line on stderr."""
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)  # typer.Exit(n) comes back as n in this mode
     except PortLinkError as exc:
         typer.echo(f"portlink: error: {exc}", err=True)
         sys.exit(1)
@@ -132,6 +263,8 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(status, int) and status:
+        sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -43,3 +43,43 @@ class ReorgTooDeepError(ChainResetError):
 
 class StoreError(PortLinkError, RuntimeError):
     """The index database cannot be opened, migrated or belongs to another deployment."""
+
+
+class NotFoundError(PortLinkError, LookupError):
+    """The resource asked for does not exist (in the index, or on chain)."""
+
+
+class AuthenticationError(PortLinkError, PermissionError):
+    """No API key, or one that is unknown, revoked or bound to an account that is no active member."""
+
+
+class ForbiddenError(PortLinkError, PermissionError):
+    """The caller's member may not see or do this (not a party of the shipment, not customs or auditor)."""
+
+
+class ConflictError(PortLinkError, RuntimeError):
+    """The request conflicts with the current state (an idempotent request still running, a nonce in use)."""
+
+
+class IdempotencyMismatchError(PortLinkError, ValueError):
+    """An ``Idempotency-Key`` was used before with a different request body."""
+
+
+class InvalidInputError(PortLinkError, ValueError):
+    """A value in the request is malformed; ``field`` names it (``body.containers.0.number``)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SigningUnavailableError(PortLinkError, RuntimeError):
+    """Custodial signing was asked for a member whose key is not in the keystore (use self-custody)."""
+
+
+class ChainRevertError(PortLinkError, RuntimeError):
+    """The chain refused a transaction; ``error`` is the decoded custom error (name, contract, arguments)."""
+
+    def __init__(self, message: str, error: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.error = error or {}

@@ -49,6 +49,33 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Longest wait between retries while the node does not answer."
     )
 
+    # The port-system API (`portlink serve`), see docs/api.md.
+    api_host: str = Field("127.0.0.1", description="Address `portlink serve` listens on.")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port `portlink serve` listens on.")
+    api_max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 beyond).")
+    api_run_indexer: bool = Field(True, description="Run the event indexer inside the API process.")
+    api_keystore_path: Path = Field(
+        Path(".portlink/local/keystore"),
+        description="Folder of Web3 Secret Storage key files (one per custodial member, as geth and ape write them).",
+    )
+    api_keystore_passphrase: SecretStr | None = Field(
+        None, description="Passphrase of the key files; unset: no custodial signing (self-custody only)."
+    )
+    api_relayer_address: str | None = Field(
+        None, description="Keystore account that relays wallet signatures (EIP-712 decisions) when the caller has none."
+    )
+    api_confirm_timeout_seconds: float = Field(60.0, gt=0, description="Longest `?confirm=true` waits.")
+    api_tracker_poll_seconds: float = Field(0.2, gt=0, description="Pause between receipt polls of open operations.")
+    api_rebroadcast_seconds: float = Field(
+        15.0, gt=0, description="A transaction the node has forgotten for this long is broadcast again."
+    )
+    api_stuck_seconds: float = Field(
+        60.0, gt=0, description="A transaction pending this long is replaced with the same nonce and higher fees."
+    )
+    api_fee_bump_percent: int = Field(
+        25, ge=10, le=500, description="Fee increase of a replacement (nodes require at least 10%)."
+    )
+
     # The local development chain started by `portlink up` / `make run`.
     anvil_binary: str = Field("anvil", description="Anvil executable (looked up on PATH).")
     anvil_host: str = "127.0.0.1"

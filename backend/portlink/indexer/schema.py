@@ -310,3 +310,6 @@ LOG_TABLES = (raw_logs, events, *APPEND_TABLES)
 #: The tables whose contents follow from the chain alone (what two indexers of one chain agree on).
 CHAIN_TABLES = (raw_logs, events, *ENTITY_TABLES, *APPEND_TABLES)
 TABLES = {t.name: t for t in metadata.sorted_tables}
+
+# The services' tables (API keys, operations, ...) share this metadata and the Alembic history.
+from portlink.services import schema as _services_schema  # noqa: E402,F401

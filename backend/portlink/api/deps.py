@@ -1,0 +1,81 @@
+"""Dependencies of the route handlers, as ``Annotated`` aliases: the runtime, the calling member, and what every
+write takes (``Idempotency-Key``, ``?signing=``, ``?confirm=``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Header, Query, Request
+
+from portlink.errors import InvalidInputError
+from portlink.services.access import Caller
+from portlink.services.queries import IndexQueries
+from portlink.services.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The process's services (opened by the app's lifespan)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_queries(runtime: RuntimeDep) -> IndexQueries:
+    """Reads of the index."""
+    return runtime.queries
+
+
+QueriesDep = Annotated[IndexQueries, Depends(get_queries)]
+
+
+def get_caller(
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header(description="`Bearer plk_...`")] = None,
+    x_api_key: Annotated[str | None, Header(description="The API key (instead of Authorization).")] = None,
+) -> Caller:
+    """The member the request's API key acts for."""
+    token = x_api_key
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    return runtime.keys.authenticate(token)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """What every write takes besides its body."""
+
+    idempotency_key: str
+    signing: Literal["custodial", "wallet"]
+    confirm: bool
+
+
+def get_write_options(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="Required: a unique key per intended write (a UUID). A retry with the same key and body "
+            "replays the first answer; the same key with another body is refused (422); while the first request "
+            "runs, a duplicate gets 409."
+        ),
+    ] = None,
+    signing: Annotated[
+        Literal["custodial", "wallet"],
+        Query(description="custodial: the backend signs with the member's key; wallet: returns what to sign."),
+    ] = "custodial",
+    confirm: Annotated[bool, Query(description="Wait until the transaction is mined (or failed).")] = False,
+) -> WriteOptions:
+    """The write's options; a missing or malformed ``Idempotency-Key`` is a 422 problem naming the header."""
+    if not idempotency_key:
+        raise InvalidInputError("the Idempotency-Key header is required on writes", "header.Idempotency-Key")
+    if len(idempotency_key) > 255 or not idempotency_key.isprintable():
+        raise InvalidInputError("the Idempotency-Key must be 1-255 printable characters", "header.Idempotency-Key")
+    return WriteOptions(idempotency_key, signing, confirm)
+
+
+WriteDep = Annotated[WriteOptions, Depends(get_write_options)]

@@ -1,0 +1,118 @@
+"""Audit trail and alerts, from the indexed event log."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep
+from portlink.api.models import Public
+from portlink.api.problems import responses
+from portlink.api.routes.shipments import ShipmentId, visible_shipment
+from portlink.deployment.deploy import CUSTOMS, ESCROW, IOT
+from portlink.services.access import Caller
+from portlink.services.queries import IndexQueries
+
+audit = APIRouter(prefix="/v1/audit", tags=["audit"])
+alerts = APIRouter(prefix="/v1/alerts", tags=["alerts"])
+
+
+class AuditEntry(Public):
+    """One on-chain event: contract, name, arguments, and where it is on the chain."""
+
+    contract: str
+    event: str
+    args: dict[str, Any]
+    transactionHash: str
+    blockNumber: int
+    logIndex: int
+    blockTimestamp: int | None
+    confirmed: bool
+
+
+def shipment_trail(queries: IndexQueries, shipment_id: str) -> list[dict[str, Any]]:
+    """Every event of a shipment: its own, its declaration's (same id) and its financings', in chain order."""
+    sid = shipment_id.lower()
+    entries = queries.events(arg=("shipmentId", sid)) + queries.events(arg=("declarationId", sid))
+    financings = {e["args"]["financingId"] for e in entries if e["contract"] == ESCROW and "financingId" in e["args"]}
+    for financing in financings:
+        entries += queries.events(contract=ESCROW, arg=("financingId", financing))
+    unique = {(e["blockHash"], e["logIndex"]): e for e in entries}
+    return sorted(unique.values(), key=lambda e: (e["blockNumber"], e["logIndex"]))
+
+
+@audit.get("/shipments/{shipment_id}", response_model=list[AuditEntry], responses=responses(401, 403, 404))
+def shipment_audit(shipment_id: ShipmentId, queries: QueriesDep, caller: CallerDep) -> list[AuditEntry]:
+    """The audit trail of a shipment: every on-chain event with transaction hash, block, log index and time."""
+    visible_shipment(queries, caller, shipment_id)
+    return [AuditEntry(**e) for e in shipment_trail(queries, shipment_id)]
+
+
+ALERT_EVENTS = ["AlertRaised", "AlertResolved", "HoldPlaced", "HoldReleased"]
+
+
+def _visible(queries: IndexQueries, caller: Caller, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    entries = [e for e in entries if e["contract"] in (IOT, CUSTOMS)]
+    if caller.oversight:
+        return entries
+    mine = {s["shipmentId"] for s in queries.shipments(party=caller.member, limit=10_000)[1]}
+    return [e for e in entries if {e["args"].get("shipmentId"), e["args"].get("declarationId")} & mine]
+
+
+@alerts.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}, **responses(401)},
+)
+def alert_stream(
+    runtime: RuntimeDep,
+    queries: QueriesDep,
+    caller: CallerDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]+-[0-9]+$")] = None,
+    timeout: Annotated[float | None, Query(gt=0, le=86_400, description="Close after this many seconds.")] = None,
+) -> StreamingResponse:
+    """Server-sent events of IoT alerts and customs holds as they are indexed (``id``: block-logIndex; send it
+    back as ``Last-Event-ID`` to resume). Without ``Last-Event-ID`` the stream starts at the index's head."""
+    if last_event_id:
+        block, index = (int(x) for x in last_event_id.split("-"))
+        cursor = (block, index)
+    else:
+        cursor = (int(queries.head()["checkpointBlock"] or 0), 1 << 30)
+
+    def stream() -> Iterator[str]:
+        nonlocal cursor
+        deadline = time.monotonic() + timeout if timeout else None
+        yield ": PortLink alert stream\n\n"
+        while (deadline is None or time.monotonic() < deadline) and not runtime.stopping.is_set():
+            fresh = [
+                e
+                for e in queries.events(names=ALERT_EVENTS, after_block=cursor[0] - 1)
+                if (e["blockNumber"], e["logIndex"]) > cursor
+            ]
+            for e in _visible(queries, caller, fresh):
+                yield f"id: {e['blockNumber']}-{e['logIndex']}\nevent: {e['event']}\ndata: {json.dumps(e)}\n\n"
+            if fresh:
+                cursor = (fresh[-1]["blockNumber"], fresh[-1]["logIndex"])
+            runtime.stopping.wait(0.2)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+@alerts.get("", response_model=list[AuditEntry], responses=responses(401))
+def list_alerts(
+    queries: QueriesDep,
+    caller: CallerDep,
+    shipment: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{64}$")] = None,
+    after_block: Annotated[int | None, Query(alias="afterBlock", ge=0)] = None,
+) -> list[AuditEntry]:
+    """IoT alerts raised and resolved, and customs holds placed and released, in chain order."""
+    entries = queries.events(names=ALERT_EVENTS, after_block=after_block)
+    if shipment:
+        sid = shipment.lower()
+        entries = [e for e in entries if sid in (e["args"].get("shipmentId"), e["args"].get("declarationId"))]
+    return [AuditEntry(**e) for e in _visible(queries, caller, entries)]

@@ -1,0 +1,227 @@
+"""Trade-finance escrow: request, offer, accept, fund, release, repay, refund; read a financing; let the escrow
+draw settlement tokens (ERC-20 allowance) for funding and repaying."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep, WriteDep
+from portlink.api.fields import Address, Bytes32, hex_bytes
+from portlink.api.models import OperationPublic, Public
+from portlink.api.problems import responses
+from portlink.api.routes.shipments import visible_shipment
+from portlink.api.writes import WRITE_CODES, perform
+from portlink.deployment.deploy import ESCROW, SETTLEMENT_TOKEN
+from portlink.domain.finance import MAX_AMOUNT, MAX_FEE_BPS, Condition, FinancingState, FinancingTerms, Product
+from portlink.errors import NotFoundError
+from portlink.services.operations import Call
+from portlink.services.runtime import Runtime
+
+router = APIRouter(prefix="/v1/financings", tags=["financings"])
+approvals = APIRouter(prefix="/v1/settlement-allowances", tags=["financings"])
+
+FinancingId = Annotated[int, Path(gt=0, lt=2**256, description="The financing id.")]
+
+
+class FinancingCreate(BaseModel):
+    """Ask for financing of a shipment (caller: its shipper)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shipmentId: Bytes32
+    product: Literal["ECOMMERCE", "TAX_REBATE"]
+
+
+class OfferCreate(BaseModel):
+    """The terms a financier offers. ``amount`` in token units (HK cents)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Address | None = Field(None, description="Settlement token; default: PortLink's HKD token.")
+    amount: int = Field(gt=0, le=MAX_AMOUNT)
+    feeBps: int = Field(ge=0, le=MAX_FEE_BPS)
+    condition: Literal["EXPORT_APPROVED", "CLEARED"]
+    fundBy: datetime
+    releaseBy: datetime
+    maturity: datetime
+
+    @model_validator(mode="after")
+    def _terms(self) -> OfferCreate:
+        self.terms("0x" + "11" * 20)
+        return self
+
+    def terms(self, default_token: str) -> FinancingTerms:
+        """The terms, checked as the escrow checks them."""
+        return FinancingTerms(
+            token=self.token or default_token,
+            amount=self.amount,
+            fee_bps=self.feeBps,
+            condition=Condition[self.condition],
+            fund_by=self.fundBy,
+            release_by=self.releaseBy,
+            maturity=self.maturity,
+        )
+
+
+class RepaymentCreate(BaseModel):
+    """A repayment (caller: the exporter or anyone repaying for it), in token units."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int = Field(gt=0, lt=2**256)
+
+
+class AllowanceCreate(BaseModel):
+    """Let the escrow draw up to ``amount`` of the caller's settlement tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int = Field(ge=0, lt=2**256)
+
+
+class FinancingPublic(Public):
+    """A financing as the escrow holds it, with its events."""
+
+    financingId: int
+    state: str
+
+
+def _read(runtime: Runtime, financing_id: int) -> dict[str, Any]:
+    (raw,) = runtime.view(ESCROW, "getFinancing", [financing_id])
+    if int(raw["state"]) == 0:
+        raise NotFoundError(f"no financing {financing_id}")
+    return {
+        "financingId": financing_id,
+        **raw,
+        "state": FinancingState(int(raw["state"])).name,
+        "product": Product(int(raw["product"])).name,
+        "condition": Condition(int(raw["condition"])).name,
+    }
+
+
+@router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+def request_financing(
+    request: Request, body: FinancingCreate, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
+) -> JSONResponse:
+    """Ask for financing; the operation's result carries the FinancingRequested event with the financing id."""
+    call = Call(ESCROW, "request", [hex_bytes(body.shipmentId), int(Product[body.product])])
+    return perform(request, runtime, caller, options, "financings.request", call, body)
+
+
+@router.get("/{financing_id}", response_model=FinancingPublic, responses=responses(401, 403, 404, 503))
+def get_financing(
+    financing_id: FinancingId, runtime: RuntimeDep, queries: QueriesDep, caller: CallerDep
+) -> FinancingPublic:
+    """A financing (read from the escrow) with its indexed events; parties of the shipment, customs, auditors,
+    and the financier."""
+    financing = _read(runtime, financing_id)
+    if caller.member != financing["financier"]:
+        visible_shipment(queries, caller, financing["shipmentId"])
+    financing["events"] = queries.events(contract=ESCROW, arg=("financingId", financing_id))
+    return FinancingPublic(**financing)
+
+
+@router.post(
+    "/{financing_id}/offers", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
+)
+def offer(
+    request: Request,
+    financing_id: FinancingId,
+    body: OfferCreate,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    options: WriteDep,
+) -> JSONResponse:
+    """Offer terms (caller: a FINANCIER)."""
+    terms = body.terms(runtime.contracts.addresses[SETTLEMENT_TOKEN])
+    return perform(
+        request,
+        runtime,
+        caller,
+        options,
+        "financings.offer",
+        Call(ESCROW, "offer", [financing_id, terms.to_chain()]),
+        body,
+    )
+
+
+def _step(function: str, doc: str) -> Any:
+    def handler(
+        request: Request, financing_id: FinancingId, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
+    ) -> JSONResponse:
+        return perform(
+            request, runtime, caller, options, f"financings.{function}", Call(ESCROW, function, [financing_id]), {}
+        )
+
+    handler.__doc__ = doc
+    handler.__name__ = f"{function}_financing"
+    return handler
+
+
+for _function, _path, _doc in (
+    ("accept", "acceptance", "Accept the offered terms (caller: the exporter)."),
+    ("fund", "funding", "Fund the accepted financing (caller: the financier; allowance for the amount first)."),
+    ("release", "release", "Release the funds to the exporter once the condition holds (anyone)."),
+    ("refund", "refund", "Return unreleased funds to the financier after the release deadline (anyone)."),
+    ("cancel", "cancellation", "Cancel a requested or offered financing (exporter, or the offering financier)."),
+):
+    router.add_api_route(
+        f"/{{financing_id}}/{_path}",
+        _step(_function, _doc),
+        methods=["POST"],
+        status_code=202,
+        response_model=OperationPublic,
+        responses=responses(*WRITE_CODES),
+        summary=_doc.split(" (")[0],
+    )
+
+
+@router.post(
+    "/{financing_id}/repayments", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
+)
+def repay(
+    request: Request,
+    financing_id: FinancingId,
+    body: RepaymentCreate,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    options: WriteDep,
+) -> JSONResponse:
+    """Repay (part of) principal and fee; allowance for the amount first."""
+    return perform(
+        request, runtime, caller, options, "financings.repay", Call(ESCROW, "repay", [financing_id, body.amount]), body
+    )
+
+
+@approvals.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+def approve_escrow(
+    request: Request, body: AllowanceCreate, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
+) -> JSONResponse:
+    """Set the escrow's allowance on the caller's settlement tokens (ERC-20 approve)."""
+    call = Call(SETTLEMENT_TOKEN, "approve", [runtime.contracts.addresses[ESCROW], body.amount])
+    return perform(request, runtime, caller, options, "settlement.approve", call, body)
+
+
+withdrawals = APIRouter(prefix="/v1/settlement-withdrawals", tags=["financings"])
+
+
+class WithdrawalCreate(BaseModel):
+    """Withdraw everything the escrow credits the caller (released funds, refunds, repayments) to ``to``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: Address | None = Field(None, description="Default: the caller.")
+
+
+@withdrawals.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+def withdraw(
+    request: Request, body: WithdrawalCreate, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
+) -> JSONResponse:
+    """Withdraw the caller's credited settlement tokens from the escrow (pull payments)."""
+    call = Call(ESCROW, "withdraw", [runtime.contracts.addresses[SETTLEMENT_TOKEN], body.to or caller.member])
+    return perform(request, runtime, caller, options, "settlement.withdraw", call, body)

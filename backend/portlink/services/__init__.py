@@ -1,0 +1,1 @@
+"""Domain services: read the index, write through the chain client; what the API and CLI call."""

@@ -1,0 +1,186 @@
+"""The deployed contracts as the services use them: calldata from the manifest ABIs, return values and custom
+errors decoded from them, and each custom error's stable RFC 9457 problem type and HTTP status.
+
+Problem types are derived from the ABIs, never listed by hand: the component prefix of an error is dropped and
+the rest written in kebab case (``EscrowShipmentAlreadyFinanced`` → ``/problems/shipment-already-financed``);
+the shipment registry's errors keep their ``shipment-`` (``ShipmentUnknown`` → ``/problems/shipment-unknown``).
+The status follows from the name: unauthorised or not the right party → 403, unknown → 404, a state that does not
+allow it (already, unexpected state, on hold, stale, locked, expired...) → 409, anything else → 422.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_abi.abi import decode, encode
+from eth_utils.crypto import keccak
+
+from portlink.deployment.manifest import Manifest, load_abi
+from portlink.errors import ConfigurationError
+from portlink.indexer.catalog import canonical_type, to_json
+
+PREFIXES = ("Governance", "Consortium", "Clearance", "IoT", "Settlement", "Shipment", "Escrow")
+_CONFLICT_WORDS = (
+    "Already",
+    "Exists",
+    "Unexpected",
+    "OnHold",
+    "AlertsOpen",
+    "InUse",
+    "Locked",
+    "Stale",
+    "NotCleared",
+    "NotHeld",
+    "ApprovalsMissing",
+    "NotActive",
+    "Expired",
+    "NotDue",
+    "NotMatured",
+    "NotMet",
+    "HasAuthority",
+    "Passed",
+    "Nothing",
+    "NotGranted",
+    "Completed",
+    "Revoked",
+    "Unbound",
+)
+_NOT_A_PARTY = re.compile(
+    r"Not(Filer|Carrier|Exporter|Financier|Repayer|Pauser|Proposer|PortAuthority|DocumentParty|DeviceGateway"
+    r"|RuleSetter|ShipmentCustoms|Issuer)$"
+)
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class ErrorType:
+    """One custom error of a contract ABI, with the problem it maps to."""
+
+    contract: str
+    name: str
+    inputs: tuple[dict[str, Any], ...]
+
+    @property
+    def selector(self) -> bytes:
+        """The 4-byte selector of the error."""
+        return keccak(text=f"{self.name}({','.join(canonical_type(i) for i in self.inputs)})")[:4]
+
+    @property
+    def rest(self) -> str:
+        """The name without its component prefix."""
+        for prefix in PREFIXES:
+            if self.name.startswith(prefix) and len(self.name) > len(prefix) and self.name[len(prefix)].isupper():
+                return self.name[len(prefix) :]
+        return self.name
+
+    @property
+    def problem_type(self) -> str:
+        """The stable problem type URI (relative), e.g. ``/problems/shipment-already-financed``."""
+        rest = self.rest
+        if self.name.startswith("Shipment") and not rest.startswith("Shipment"):
+            rest = "Shipment" + rest
+        return "/problems/" + _kebab(rest)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the problem."""
+        rest = self.rest
+        if "Unauthorized" in rest or "Only" in rest or _NOT_A_PARTY.search(rest):
+            return 403
+        if rest.startswith("Unknown") or rest == "Unknown":
+            return 404
+        if any(word in rest for word in _CONFLICT_WORDS):
+            return 409
+        return 422
+
+    def decode(self, data: bytes) -> dict[str, Any]:
+        """The error's arguments (JSON-safe) from its revert data after the selector."""
+        types = [canonical_type(i) for i in self.inputs]
+        values = decode(types, data)
+        return {
+            i.get("name") or str(n): to_json(i, v) for n, (i, v) in enumerate(zip(self.inputs, values, strict=True))
+        }
+
+
+@dataclass(frozen=True)
+class DecodedError:
+    """A revert decoded against the manifest ABIs."""
+
+    problem_type: str
+    status: int
+    name: str
+    contract: str | None
+    args: dict[str, Any]
+
+
+class Contracts:
+    """Addresses, functions and errors of every manifest contract."""
+
+    def __init__(self, manifest: Manifest, manifest_path: Path) -> None:
+        self.manifest = manifest
+        self.addresses: dict[str, str] = {n: c.address for n, c in manifest.contracts.items()}
+        self.abis: dict[str, list[dict[str, Any]]] = {
+            n: load_abi(manifest_path, c) for n, c in manifest.contracts.items()
+        }
+        self.errors: dict[bytes, ErrorType] = {}
+        for contract, abi in self.abis.items():
+            for item in abi:
+                if item.get("type") == "error":
+                    error = ErrorType(contract, item["name"], tuple(item.get("inputs") or []))
+                    self.errors.setdefault(error.selector, error)
+
+    def _function(self, contract: str, function: str, arity: int | None = None) -> dict[str, Any]:
+        """The ABI entry of ``function`` (with ``arity`` inputs, for overloaded names)."""
+        abi = self.abis.get(contract)
+        if abi is None:
+            raise ConfigurationError(f"the manifest has no contract {contract!r}")
+        for item in abi:
+            if (
+                item.get("type") == "function"
+                and item.get("name") == function
+                and (arity is None or len(item.get("inputs") or []) == arity)
+            ):
+                return item
+        raise ConfigurationError(f"{contract} has no function {function!r}")
+
+    def calldata(self, contract: str, function: str, args: list[Any]) -> bytes:
+        """ABI-encoded call of ``contract.function(*args)``."""
+        item = self._function(contract, function, len(args))
+        types = [canonical_type(i) for i in item.get("inputs") or []]
+        selector = keccak(text=f"{function}({','.join(types)})")[:4]
+        return selector + encode(types, args)
+
+    def decode_output(self, contract: str, function: str, data: bytes, arity: int | None = None) -> list[Any]:
+        """The return values of a call (JSON-safe)."""
+        item = self._function(contract, function, arity)
+        outputs = item.get("outputs") or []
+        values = decode([canonical_type(o) for o in outputs], data)
+        return [to_json(o, v) for o, v in zip(outputs, values, strict=True)]
+
+    def decode_error(self, data: bytes, fallback: str = "") -> DecodedError:
+        """The custom error in revert ``data``; an ``Error(string)`` or undecodable revert as a 422 problem."""
+        error = self.errors.get(data[:4]) if len(data) >= 4 else None
+        if error is not None:
+            try:
+                args = error.decode(data[4:])
+            except Exception:
+                args = {}
+            return DecodedError(error.problem_type, error.status, error.name, error.contract, args)
+        if data[:4] == keccak(text="Error(string)")[:4]:
+            (reason,) = decode(["string"], data[4:])
+            return DecodedError("/problems/transaction-reverted", 422, "Error", None, {"reason": reason})
+        return DecodedError("/problems/transaction-reverted", 422, "Revert", None, {"reason": fallback[:300]})
+
+    def problem_types(self) -> dict[str, tuple[int, list[str]]]:
+        """Every problem type the ABIs define: status and the errors that map to it (for docs and OpenAPI)."""
+        out: dict[str, tuple[int, list[str]]] = {}
+        for error in self.errors.values():
+            _, names = out.setdefault(error.problem_type, (error.status, []))
+            names.append(f"{error.contract}.{error.name}")
+        return out

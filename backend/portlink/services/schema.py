@@ -1,0 +1,73 @@
+"""Tables the services own beside the index: API keys, operations (writes that reach the chain), idempotency
+records and the nonce allocator of each signing account. They share the index's metadata and Alembic history
+(migration ``0002``), so one ``migrate`` brings the whole database up to date."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
+
+from portlink.indexer.schema import ADDRESS, HASH, Block, Json, metadata
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True, comment="The public part of the key (plk_<key_id>_<secret>)."),
+    Column("secret_sha256", String(64), nullable=False, comment="SHA-256 of the secret; the secret is not stored."),
+    Column("member", String(ADDRESS), nullable=False, index=True),
+    Column("label", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+signing_accounts = Table(
+    "signing_accounts",
+    metadata,
+    Column("address", String(ADDRESS), primary_key=True),
+    Column("next_nonce", Block, nullable=False, comment="The nonce the next transaction of this account gets."),
+)
+
+operations = Table(
+    "operations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member", String(ADDRESS), nullable=False, index=True),
+    Column("kind", String(60), nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("signing", String(20), nullable=False, comment="custodial or wallet"),
+    Column("contract", String(100), nullable=False),
+    Column("function", String(100), nullable=False),
+    Column("to_address", String(ADDRESS), nullable=False),
+    Column("calldata", Text, nullable=False),
+    Column("sender", String(ADDRESS), nullable=False),
+    Column("nonce", Block, nullable=True),
+    Column("gas", Block, nullable=True),
+    Column("max_fee_per_gas", String(40), nullable=True),
+    Column("max_priority_fee_per_gas", String(40), nullable=True),
+    Column("raw_transaction", Text, nullable=True, comment="The signed transaction, stored before it is sent."),
+    Column("tx_hash", String(HASH), nullable=True, index=True),
+    Column("tx_hashes", Json, nullable=False, comment="Every hash broadcast for this nonce (replacements)."),
+    Column("broadcasts", Integer, nullable=False),
+    Column("block_number", Block, nullable=True),
+    Column("block_hash", String(HASH), nullable=True),
+    Column("gas_used", Block, nullable=True),
+    Column("result", Json, nullable=True, comment="What the operation creates (shipment id, financing id)."),
+    Column("error", Json, nullable=True, comment="The problem (RFC 9457) of a failed operation."),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("broadcast_at", Float, nullable=True),
+    Index("ix_operations_sender_nonce", "sender", "nonce"),
+)
+
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("member", String(ADDRESS), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status_code", Integer, nullable=True, comment="NULL while the first request is still running."),
+    Column("body", Json, nullable=True),
+    Column("operation_id", String(36), nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records)

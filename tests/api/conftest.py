@@ -1,0 +1,222 @@
+"""API fixtures: one dev Anvil with the pilot deployed (the real deployment path), the API with its indexer and
+operation tracker served by a real uvicorn on a free loopback port, custodial keys in an encrypted keystore, and
+an API key per pilot member. Tests talk HTTP to it with httpx."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from eth_account import Account
+from portlink.api.app import create_app
+from portlink.services.runtime import Runtime
+from portlink.settings import Settings
+
+from tests.deployment.test_deploy import _free_port
+from tests.indexer.activity import container_number
+from tests.indexer.conftest import Chain
+
+MNEMONIC = "test test test test test test test test test test test junk"
+PASSPHRASE = "correct horse battery staple"
+#: The pilot's accounts by role (deployments/pilot.yaml), Anvil indexes.
+ROLES = {
+    "deployer": 0,
+    "shekou_customs": 3,
+    "shunde_customs": 4,
+    "shekou_terminal": 5,
+    "shunde_terminal": 6,
+    "carrier": 7,
+    "shipper": 8,
+    "consignee": 9,
+    "financier": 10,
+    "tax_authority": 11,
+    "auditor": 13,
+    "issuer": 14,
+}
+
+Account.enable_unaudited_hdwallet_features()
+
+
+def private_key(index: int) -> bytes:
+    return bytes(Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key)
+
+
+@dataclass
+class Participant:
+    """A pilot member as its system sees the API: an account, its key (for wallet signing) and an API key."""
+
+    name: str
+    address: str
+    key: bytes
+    client: httpx.Client
+
+    def write(self, method: str, path: str, body: Any = None, *, key: str | None = None, **params: Any):
+        headers = {"Idempotency-Key": key or f"{self.name}-{time.monotonic_ns()}"}
+        return self.client.request(method, path, json=body, headers=headers, params=params)
+
+    def confirmed(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
+        """A custodial write waited for; asserts it succeeded and returns the operation."""
+        response = self.write(method, path, body, confirm="true", **params)
+        assert response.status_code == 200, response.text
+        op = response.json()
+        assert op["status"] == "Succeeded", op
+        return op
+
+
+class Api:
+    """The running API, its runtime and a participant per pilot role."""
+
+    def __init__(self, base_url: str, runtime: Runtime, chain: Chain, participants: dict[str, Participant]):
+        self.base_url, self.runtime, self.chain, self.participants = base_url, runtime, chain, participants
+        self.serial = 0
+
+    def __getattr__(self, name: str) -> Participant:
+        try:
+            return self.participants[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def synced(self, block: int | None = None, timeout: float = 30.0) -> None:
+        """Wait until the index holds `block` (default: the chain head)."""
+        target = self.chain.w3.eth.block_number if block is None else block
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            head = self.runtime.queries.head()["checkpointBlock"]
+            if head is not None and head >= target:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the index did not reach block {target}")
+
+    def registration(self, containers: int = 1, owner: str = "APU") -> dict[str, Any]:
+        """A valid new shipment body (unique containers and B/L)."""
+        self.serial += 1
+        boxes = []
+        for _ in range(containers):
+            self.serial += 1
+            boxes.append(
+                {
+                    "number": container_number(owner, self.serial).decode(),
+                    "declaredGrossKg": 20_000,
+                    "seals": [f"SL{self.serial:08d}"],
+                }
+            )
+        return {
+            "consignee": self.consignee.address,
+            "carrier": self.carrier.address,
+            "originPort": "CNSHK",
+            "destinationPort": "CNSUD",
+            "transportDocumentReference": f"{owner}{self.serial:08d}",
+            "documentsDigest": "0x" + f"{self.serial:064x}",
+            "containers": boxes,
+        }
+
+
+def write_keystore(folder: Path, indexes: list[int]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in indexes:
+        # A light KDF keeps the fixture fast; production key files use eth-account's default scrypt parameters.
+        encrypted = Account.encrypt(private_key(index), PASSPHRASE, kdf="pbkdf2", iterations=1000)
+        (folder / f"key-{index}.json").write_text(json.dumps(encrypted))
+
+
+def api_settings(chain: Chain, folder: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "rpc_url": chain.rpc_url,
+        "manifest_path": chain.manifest_path,
+        "database_url": f"sqlite:///{folder}/api.sqlite",
+        "indexer_confirmations": 2,
+        "indexer_poll_seconds": 0.05,
+        "api_keystore_path": folder / "keystore",
+        "api_keystore_passphrase": PASSPHRASE,
+        "api_relayer_address": Account.from_key(private_key(0)).address,
+        "api_tracker_poll_seconds": 0.05,
+        "api_rebroadcast_seconds": 0.5,
+        "api_stuck_seconds": 1.0,
+        "api_confirm_timeout_seconds": 30.0,
+        "api_max_body_bytes": 65_536,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+class Server:
+    """uvicorn serving `app` on a free loopback port in a thread."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = _free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=5)
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+@pytest.fixture(scope="module")
+def api_chain(tmp_path_factory, artifacts, pilot_seed) -> Iterator[Chain]:
+    chain = Chain(tmp_path_factory.mktemp("api-chain"), artifacts, pilot_seed)
+    try:
+        yield chain
+    finally:
+        chain.stop()
+
+
+@contextmanager
+def running_api(chain: Chain, folder: Path, **overrides: Any) -> Iterator[Api]:
+    """The API over `chain` with its own database (SQLite in `folder` unless `database_url` is given)."""
+    w3 = chain.w3
+    for index in ROLES.values():  # a default Anvil funds accounts 0-9 only
+        address = Account.from_key(private_key(index)).address
+        if w3.eth.get_balance(address) < 10**20:
+            w3.eth.wait_for_transaction_receipt(
+                w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": address, "value": 10**21})
+            )
+    write_keystore(folder / "keystore", sorted(ROLES.values()))
+    runtime = Runtime(api_settings(chain, folder, **overrides))
+    server = Server(create_app(runtime=runtime))
+    participants: dict[str, Participant] = {}
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as probe:
+            assert probe.get("/v1/health").status_code == 200
+        deadline = time.monotonic() + 30
+        while runtime.queries.member(Account.from_key(private_key(ROLES["auditor"])).address) is None:
+            assert time.monotonic() < deadline, "the index never saw the pilot members"
+            time.sleep(0.05)
+        for name, index in ROLES.items():
+            address = Account.from_key(private_key(index)).address
+            if name == "deployer":
+                continue
+            _, token = runtime.keys.create(address)
+            client = httpx.Client(base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"})
+            participants[name] = Participant(name, address, private_key(index), client)
+        yield Api(server.url, runtime, chain, participants)
+    finally:
+        for p in participants.values():
+            p.client.close()
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def api(api_chain, tmp_path_factory) -> Iterator[Api]:
+    with running_api(api_chain, tmp_path_factory.mktemp("api")) as running:
+        yield running
