@@ -5,6 +5,8 @@ an API key per pilot member. Tests talk HTTP to it with httpx."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +23,8 @@ from portlink.api.app import create_app
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
 
+from tests.conftest import ROOT
+from tests.deployment.test_cli import PORTLINK
 from tests.deployment.test_deploy import _free_port
 from tests.indexer.activity import container_number
 from tests.indexer.conftest import Chain
@@ -118,6 +122,27 @@ class Api:
             "documentsDigest": "0x" + f"{self.serial:064x}",
             "containers": boxes,
         }
+
+
+def env_of(api: Api, **extra: str) -> dict[str, str]:
+    """The environment that points a `portlink` command at `api`'s chain, manifest, database and keystore."""
+    s = api.runtime.settings
+    return {
+        **os.environ,
+        "PORTLINK_RPC_URL": s.rpc_url,
+        "PORTLINK_MANIFEST_PATH": str(s.manifest_path),
+        "PORTLINK_DATABASE_URL": s.database_url,
+        "PORTLINK_API_KEYSTORE_PATH": str(s.api_keystore_path),
+        "PORTLINK_API_KEYSTORE_PASSPHRASE": PASSPHRASE,
+        **extra,
+    }
+
+
+def portlink_cli(api: Api, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run `portlink *args` as a user would, against `api`'s deployment; never raises on a non-zero exit."""
+    return subprocess.run(
+        [str(PORTLINK), *args], cwd=ROOT, env=env_of(api), capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def write_keystore(folder: Path, indexes: list[int]) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 
@@ -12,9 +11,7 @@ from eth_utils.crypto import keccak
 from portlink.indexer import schema
 from sqlalchemy import select, update
 
-from tests.api.test_cli import _env
-from tests.conftest import ROOT
-from tests.deployment.test_cli import PORTLINK
+from tests.api.conftest import portlink_cli
 
 
 def _filed_shipment(api) -> str:
@@ -99,30 +96,14 @@ def test_doc_verify_checks_a_file_against_the_chain(api, tmp_path):
     document.write_bytes(b"%PDF-1.7 commercial invoice " + sid.encode())
     digest = "0x" + keccak(document.read_bytes()).hex()
     api.shipper.confirmed("POST", f"/v1/shipments/{sid}/documents", {"docType": "COMMERCIAL_INVOICE", "digest": digest})
-    run = subprocess.run(
-        [str(PORTLINK), "doc", "verify", str(document)],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = portlink_cli(api, "doc", "verify", str(document))
     assert run.returncode == 0, run.stderr
     assert digest in run.stdout
     assert f"shipment {sid}, COMMERCIAL_INVOICE version 1" in run.stdout
     assert "the latest version" in run.stdout
     stranger = tmp_path / "forged.pdf"
     stranger.write_bytes(b"%PDF-1.7 forged")
-    run = subprocess.run(
-        [str(PORTLINK), "doc", "verify", str(stranger)],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = portlink_cli(api, "doc", "verify", str(stranger))
     assert run.returncode == 1
     assert "not anchored" in run.stdout
     uploaded = api.auditor.client.post("/v1/documents/verifications", files={"file": document.read_bytes()})
@@ -132,15 +113,7 @@ def test_doc_verify_checks_a_file_against_the_chain(api, tmp_path):
 
 def test_audit_verify_reports_no_difference_then_each_tampered_log(api):
     api.synced()
-    run = subprocess.run(
-        [str(PORTLINK), "audit", "verify"],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = portlink_cli(api, "audit", "verify", timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "no differences" in run.stdout
     engine = api.runtime.engine
@@ -153,15 +126,7 @@ def test_audit_verify_reports_no_difference_then_each_tampered_log(api):
             .values(data="0x" + "00" * 32)
         )
     try:
-        run = subprocess.run(
-            [str(PORTLINK), "audit", "verify"],
-            cwd=ROOT,
-            env=_env(api),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        run = portlink_cli(api, "audit", "verify", timeout=120)
     finally:
         with engine.begin() as conn:
             conn.execute(

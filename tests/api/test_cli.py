@@ -9,35 +9,14 @@ import time
 
 import httpx
 
-from tests.api.conftest import PASSPHRASE
+from tests.api.conftest import env_of, portlink_cli
 from tests.conftest import ROOT
 from tests.deployment.test_cli import PORTLINK
 from tests.deployment.test_deploy import _free_port
 
 
-def _env(api, **extra: str) -> dict[str, str]:
-    s = api.runtime.settings
-    return {
-        **os.environ,
-        "PORTLINK_RPC_URL": s.rpc_url,
-        "PORTLINK_MANIFEST_PATH": str(s.manifest_path),
-        "PORTLINK_DATABASE_URL": s.database_url,
-        "PORTLINK_API_KEYSTORE_PATH": str(s.api_keystore_path),
-        "PORTLINK_API_KEYSTORE_PASSPHRASE": PASSPHRASE,
-        **extra,
-    }
-
-
 def test_keys_create_issues_a_key_bound_to_a_member_that_the_api_accepts(api):
-    run = subprocess.run(
-        [str(PORTLINK), "keys", "create", "--member", api.auditor.address.lower()],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = portlink_cli(api, "keys", "create", "--member", api.auditor.address.lower())
     assert run.returncode == 0, run.stderr
     token = run.stdout.strip().splitlines()[-1]
     assert token.startswith("plk_")
@@ -48,39 +27,15 @@ def test_keys_create_issues_a_key_bound_to_a_member_that_the_api_accepts(api):
 
 
 def test_a_revoked_key_is_refused_at_once(api):
-    run = subprocess.run(
-        [str(PORTLINK), "keys", "create", "--member", api.consignee.address, "--label", "to revoke"],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = portlink_cli(api, "keys", "create", "--member", api.consignee.address, "--label", "to revoke")
     token = run.stdout.strip().splitlines()[-1]
     key_id = token.split("_")[1]
     headers = {"Authorization": f"Bearer {token}"}
     assert httpx.get(f"{api.base_url}/v1/members/me", headers=headers).status_code == 200
-    listed = subprocess.run(
-        [str(PORTLINK), "keys", "list", "--member", api.consignee.address],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    listed = portlink_cli(api, "keys", "list", "--member", api.consignee.address)
     assert key_id in listed.stdout
     assert token.split("_")[2] not in listed.stdout  # never the secret
-    revoked = subprocess.run(
-        [str(PORTLINK), "keys", "revoke", key_id],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    revoked = portlink_cli(api, "keys", "revoke", key_id)
     assert revoked.returncode == 0, revoked.stderr
     refused = httpx.get(f"{api.base_url}/v1/members/me", headers=headers)
     assert refused.status_code == 401
@@ -89,35 +44,19 @@ def test_a_revoked_key_is_refused_at_once(api):
 
 def test_keys_create_refuses_an_account_that_is_no_member_in_one_line(api):
     outsider = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"
-    run = subprocess.run(
-        [str(PORTLINK), "keys", "create", "--member", outsider],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = portlink_cli(api, "keys", "create", "--member", outsider)
     assert run.returncode == 1
     assert run.stderr.startswith("portlink: error: ")
     assert "not a consortium member" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
-    bad = subprocess.run(
-        [str(PORTLINK), "keys", "create", "--member", "0xnot-an-address"],
-        cwd=ROOT,
-        env=_env(api),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    bad = portlink_cli(api, "keys", "create", "--member", "0xnot-an-address")
     assert bad.returncode == 1
     assert "is not an Ethereum address" in bad.stderr
 
 
 def test_serve_answers_health_and_openapi_and_stops_on_ctrl_c(api, tmp_path):
     port = _free_port()
-    env = _env(api, PORTLINK_DATABASE_URL=f"sqlite:///{tmp_path}/serve.sqlite", PORTLINK_API_PORT=str(port))
+    env = env_of(api, PORTLINK_DATABASE_URL=f"sqlite:///{tmp_path}/serve.sqlite", PORTLINK_API_PORT=str(port))
     proc = subprocess.Popen(
         [str(PORTLINK), "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
