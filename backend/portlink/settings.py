@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     api_relayer_address: str | None = Field(
         None, description="Keystore account that relays wallet signatures (EIP-712 decisions) when the caller has none."
     )
+    telemetry_refresh_seconds: float = Field(
+        30.0, ge=0, description="How long the telemetry service trusts its cached devices, rules and authorisations."
+    )
     api_confirm_timeout_seconds: float = Field(60.0, gt=0, description="Longest `?confirm=true` waits.")
     api_tracker_poll_seconds: float = Field(0.2, gt=0, description="Pause between receipt polls of open operations.")
     api_rebroadcast_seconds: float = Field(

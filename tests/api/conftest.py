@@ -43,6 +43,7 @@ ROLES = {
     "consignee": 9,
     "financier": 10,
     "tax_authority": 11,
+    "iot_gateway": 12,
     "auditor": 13,
     "issuer": 14,
 }

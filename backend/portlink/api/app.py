@@ -21,6 +21,7 @@ from portlink.api.routes import (
     financings,
     operations,
     shipments,
+    telemetry,
 )
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         audit.audit,
         audit.alerts,
         events.router,
+        telemetry.router,
     ):
         app.include_router(router)
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from portlink.chain.gateway import ChainGateway
+from portlink.chain.iot import IoTMonitorClient
 from portlink.chain.keystore import load_keystore
 from portlink.deployment.deploy import CUSTOMS
 from portlink.deployment.manifest import Manifest, load_manifest
@@ -21,7 +22,9 @@ from portlink.services.access import ApiKeys
 from portlink.services.contracts import Contracts
 from portlink.services.operations import OperationService
 from portlink.services.queries import IndexQueries
+from portlink.services.telemetry import TelemetryService, WarningHub
 from portlink.settings import Settings
+from portlink.telemetry.ingest import TelemetryIngestor
 
 log = logging.getLogger("portlink.services")
 
@@ -54,6 +57,18 @@ class Runtime:
     def gateway(self) -> ChainGateway:
         """The chain client."""
         return ChainGateway.connect(self.settings.rpc_url, poa=self.settings.poa)
+
+    @cached_property
+    def telemetry(self) -> TelemetryService:
+        """IoT readings ingested, warned on and anchored (devices and rules read from the IoT monitor)."""
+        monitor = IoTMonitorClient(self.gateway.w3, self.manifest, self.settings.manifest_path)
+        ingestor = TelemetryIngestor(monitor, monitor.domain(), refresh_seconds=self.settings.telemetry_refresh_seconds)
+        return TelemetryService(ingestor, self.operations, self.telemetry_hub)
+
+    @cached_property
+    def telemetry_hub(self) -> WarningHub:
+        """Where telemetry warnings go the moment they are found: every open alert stream."""
+        return WarningHub()
 
     @cached_property
     def operations(self) -> OperationService:

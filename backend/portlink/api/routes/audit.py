@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import queue
 import time
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -17,6 +18,8 @@ from portlink.api.routes.shipments import ShipmentId, visible_shipment
 from portlink.deployment.deploy import CUSTOMS, ESCROW, IOT
 from portlink.services.access import Caller
 from portlink.services.queries import IndexQueries
+from portlink.services.telemetry import warning_json
+from portlink.telemetry.ingest import TelemetryWarning
 
 audit = APIRouter(prefix="/v1/audit", tags=["audit"])
 alerts = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -64,6 +67,23 @@ def _visible(queries: IndexQueries, caller: Caller, entries: list[dict[str, Any]
     return [e for e in entries if {e["args"].get("shipmentId"), e["args"].get("declarationId")} & mine]
 
 
+def _warnings(queries: IndexQueries, caller: Caller, warnings: queue.Queue[TelemetryWarning]) -> Iterator[str]:
+    """The telemetry warnings waiting in ``warnings`` that the caller may see, as server-sent events."""
+    mine: set[str] | None = None
+    while True:
+        try:
+            warning = warnings.get_nowait()
+        except queue.Empty:
+            return
+        event = warning_json(warning)
+        if not caller.oversight:
+            if mine is None:
+                mine = {s["shipmentId"] for s in queries.shipments(party=caller.member, limit=10_000)[1]}
+            if event["shipmentId"] not in mine:
+                continue
+        yield f"event: TelemetryWarning\ndata: {json.dumps(event)}\n\n"
+
+
 @alerts.get(
     "/stream",
     response_class=StreamingResponse,
@@ -77,28 +97,40 @@ def alert_stream(
     timeout: Annotated[float | None, Query(gt=0, le=86_400, description="Close after this many seconds.")] = None,
 ) -> StreamingResponse:
     """Server-sent events of IoT alerts and customs holds as they are indexed (``id``: block-logIndex; send it
-    back as ``Last-Event-ID`` to resume). Without ``Last-Event-ID`` the stream starts at the index's head."""
+    back as ``Last-Event-ID`` to resume), and of telemetry warnings (``event: TelemetryWarning``, no id) the moment
+    a gateway's reading breaks a rule, before anything reaches the chain. Without ``Last-Event-ID`` the stream
+    starts at the index's head."""
     if last_event_id:
         block, index = (int(x) for x in last_event_id.split("-"))
         cursor = (block, index)
     else:
         cursor = (int(queries.head()["checkpointBlock"] or 0), 1 << 30)
 
+    warnings = runtime.telemetry_hub.subscribe()
+
     def stream() -> Iterator[str]:
         nonlocal cursor
         deadline = time.monotonic() + timeout if timeout else None
         yield ": PortLink alert stream\n\n"
-        while (deadline is None or time.monotonic() < deadline) and not runtime.stopping.is_set():
-            fresh = [
-                e
-                for e in queries.events(names=ALERT_EVENTS, after_block=cursor[0] - 1)
-                if (e["blockNumber"], e["logIndex"]) > cursor
-            ]
-            for e in _visible(queries, caller, fresh):
-                yield f"id: {e['blockNumber']}-{e['logIndex']}\nevent: {e['event']}\ndata: {json.dumps(e)}\n\n"
-            if fresh:
-                cursor = (fresh[-1]["blockNumber"], fresh[-1]["logIndex"])
-            runtime.stopping.wait(0.2)
+        try:
+            while (deadline is None or time.monotonic() < deadline) and not runtime.stopping.is_set():
+                yield from _warnings(queries, caller, warnings)
+                yield from poll()
+                runtime.stopping.wait(0.2)
+        finally:
+            runtime.telemetry_hub.unsubscribe(warnings)
+
+    def poll() -> Iterator[str]:
+        nonlocal cursor
+        fresh = [
+            e
+            for e in queries.events(names=ALERT_EVENTS, after_block=cursor[0] - 1)
+            if (e["blockNumber"], e["logIndex"]) > cursor
+        ]
+        for e in _visible(queries, caller, fresh):
+            yield f"id: {e['blockNumber']}-{e['logIndex']}\nevent: {e['event']}\ndata: {json.dumps(e)}\n\n"
+        if fresh:
+            cursor = (fresh[-1]["blockNumber"], fresh[-1]["logIndex"])
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
