@@ -129,6 +129,35 @@ def test_reefer_drift_is_streamed_at_once_anchored_posted_and_holds_the_shipment
         proof = [bytes.fromhex(p[2:]) for p in outcome["proof"]]
         assert iot.functions.verifyInclusion(batch_id, reading.to_chain(), proof).call()
 
+    # Clearance blocked: both customs approve, the alert still holds the goods.
+    declaration = {
+        "shipmentId": sid,
+        "digest": "0x" + keccak(text=sid).hex(),
+        "hsCodes": ["300490"],
+        "customsValue": 125_000_00,
+        "currency": "HKD",
+    }
+    api.shipper.confirmed("POST", "/v1/declarations", declaration)
+    for officer, port in ((api.shekou_customs, "CNSHK"), (api.shunde_customs, "CNSUD")):
+        officer.confirmed(
+            "POST", f"/v1/declarations/{sid}/decisions", {"version": 1, "port": port, "decision": "APPROVE"}
+        )
+    api.synced()
+    assert api.auditor.client.get(f"/v1/declarations/{sid}").json()["state"] == "FILED"
+
+    # Only customs resolves the alert; then anyone may clear.
+    alert_id = iot.functions.alertCount().call()
+    refused = api.shipper.write("POST", f"/v1/alerts/{alert_id}/resolution", {"reason": "fine"}, confirm="true")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["type"] == "/problems/not-shipment-customs", refused.json()
+    api.shekou_customs.confirmed(
+        "POST", f"/v1/alerts/{alert_id}/resolution", {"reason": "reefer restarted, cargo inspected"}
+    )
+    assert iot.functions.openAlerts(sid_bytes).call() == 0
+    api.auditor.confirmed("POST", f"/v1/declarations/{sid}/clearance")
+    api.synced()
+    assert api.auditor.client.get(f"/v1/declarations/{sid}").json()["state"] == "CLEARED"
+
 
 def test_replays_and_forgeries_are_refused_per_reading_and_the_key_replays_the_answer(api):
     _, box, device_id, key, domain = watched_reefer(api)

@@ -91,7 +91,7 @@ class ErrorType:
     def status(self) -> int:
         """The HTTP status of the problem."""
         rest = self.rest
-        if "Unauthorized" in rest or "Only" in rest or _NOT_A_PARTY.search(rest):
+        if "Unauthorized" in rest or "NotAuthorised" in rest or "Only" in rest or _NOT_A_PARTY.search(rest):
             return 403
         if rest.startswith("Unknown") or rest == "Unknown":
             return 404

@@ -8,15 +8,18 @@ import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep
-from portlink.api.models import Public
+from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep, WriteDep
+from portlink.api.models import OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.routes.shipments import ShipmentId, visible_shipment
+from portlink.api.writes import WRITE_CODES, perform
 from portlink.deployment.deploy import CUSTOMS, ESCROW, IOT
 from portlink.services.access import Caller
+from portlink.services.operations import Call
 from portlink.services.queries import IndexQueries
 from portlink.services.telemetry import warning_json
 from portlink.telemetry.ingest import TelemetryWarning
@@ -148,3 +151,29 @@ def list_alerts(
         sid = shipment.lower()
         entries = [e for e in entries if sid in (e["args"].get("shipmentId"), e["args"].get("declarationId"))]
     return [AuditEntry(**e) for e in _visible(queries, caller, entries)]
+
+
+class AlertResolution(BaseModel):
+    """Why customs resolves an IoT alert (kept on chain in `AlertResolved`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+@alerts.post(
+    "/{alert_id}/resolution", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
+)
+def resolve_alert(
+    request: Request,
+    alert_id: Annotated[int, Path(ge=1, description="The IoT monitor's alert id (from `AlertRaised`).")],
+    body: AlertResolution,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    options: WriteDep,
+) -> JSONResponse:
+    """Resolve an open IoT alert, releasing its hold on the shipment. Caller: `CUSTOMS` of the shipment's origin or
+    destination port (the chain checks)."""
+    return perform(
+        request, runtime, caller, options, "alerts.resolve", Call(IOT, "resolveAlert", [alert_id, body.reason]), body
+    )

@@ -259,6 +259,22 @@ def decide(
 
 
 @router.post(
+    "/{declaration_id}/clearance", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
+)
+def clear(
+    request: Request,
+    declaration_id: DeclarationId,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    options: WriteDep,
+) -> JSONResponse:
+    """Clear the goods once both approvals are in and nothing holds them any more (a discrepancy cleared, an IoT
+    alert resolved). Any member may ask; the chain says what is still missing otherwise."""
+    call = Call(CUSTOMS, "clear", [hex_bytes(declaration_id)])
+    return perform(request, runtime, caller, options, "declarations.clear", call, None)
+
+
+@router.post(
     "/{declaration_id}/holds", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
 )
 def place_hold(
