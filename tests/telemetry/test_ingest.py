@@ -188,3 +188,41 @@ def test_rules_changed_on_chain_apply_to_the_next_readings(field, iot, ingestor,
 def test_ingest_digest_is_the_monitors(iot, field, ingestor):
     reading = field.device().reading(-1_850, timestamp=NOW)
     assert ingestor.digest(reading) == bytes(iot.readingDigest(reading.to_chain()))
+
+
+def test_readings_accepted_but_not_anchored_can_be_sent_again(field, ingestor, members):
+    """If the batch cannot be anchored, the service restores the checkpoint: nothing of it counts as accepted."""
+    _, reefer = field.watched()
+    gateway = members.iot_gateway.address
+    items = [signed(reefer, reefer.reading(v)) for v in (500, 1_000)]
+    checkpoint = ingestor.checkpoint()
+    assert all(o.accepted for o in ingestor.ingest(gateway, items))
+    ingestor.restore(gateway, checkpoint)
+    assert ingestor.seal(gateway) is None
+    assert ingestor.take_breaches(gateway) == []
+    assert all(o.accepted for o in ingestor.ingest(gateway, items)), "the same readings are not stale after a restore"
+
+
+class _UnreachableChain:
+    """An operation service whose node stopped answering after the gateway's key was found."""
+
+    def signer_for(self, member):
+        return member
+
+    def submit(self, *args, **kwargs):
+        from portlink.errors import ChainUnavailableError
+
+        raise ChainUnavailableError("no JSON-RPC node answers")
+
+
+def test_service_gives_back_a_batch_it_could_not_anchor(field, ingestor, members):
+    from portlink.errors import ChainUnavailableError
+    from portlink.services.telemetry import TelemetryService, WarningHub
+
+    _, reefer = field.watched()
+    gateway = members.iot_gateway.address
+    service = TelemetryService(ingestor, _UnreachableChain(), WarningHub())
+    items = [signed(reefer, reefer.reading(v)) for v in (500, 600)]
+    with pytest.raises(ChainUnavailableError):
+        service.ingest(gateway, items)
+    assert all(o.accepted for o in ingestor.ingest(gateway, items)), "the readings may be sent again"

@@ -92,8 +92,10 @@ class TelemetryService:
     def ingest(self, gateway: str, readings: list[SignedReading]) -> TelemetryResult:
         """Check and evaluate ``readings`` relayed by ``gateway``, then anchor this batch and post its breaches."""
         member = to_checksum_address(gateway)
-        # One gateway's batches are sealed and anchored in order: a concurrent request waits for the previous seal.
+        self.operations.signer_for(member)  # no custodial key: refused before anything is accepted
+        # Batches are sealed and anchored one request at a time (every gateway): the checkpoint below stays exact.
         with self._anchor_lock:
+            checkpoint = self.ingestor.checkpoint()
             outcomes = self.ingestor.ingest(member, readings)
             sealed = self.ingestor.seal(member)
             breaches = self.ingestor.take_breaches(member)
@@ -102,9 +104,13 @@ class TelemetryService:
             if sealed is not None:
                 for item, proof in zip(sealed.readings, sealed.proofs, strict=True):
                     proofs[id(item)] = [_hex(p) for p in proof]
-                op = self.operations.submit(
-                    member, "iot.anchorBatch", Call(IOT, "anchorBatch", [sealed.root, sealed.count]), signing=CUSTODIAL
-                )
+                call = Call(IOT, "anchorBatch", [sealed.root, sealed.count])
+                try:
+                    op = self.operations.submit(member, "iot.anchorBatch", call, signing=CUSTODIAL)
+                except BaseException:
+                    # Not anchored: nothing of this request counts as accepted, so the gateway may send it again.
+                    self.ingestor.restore(member, checkpoint)
+                    raise
                 batch = {"root": _hex(sealed.root), "count": sealed.count, "operation": op}
             # Breaches in sequence order, inside the lock: the chain takes each device's sequence numbers ascending.
             posted = [self._post_breach(member, item) for item in breaches]

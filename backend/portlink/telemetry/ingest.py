@@ -184,6 +184,19 @@ class TelemetryIngestor:
         with self._lock:
             return self._breaches.pop(gateway, [])
 
+    def checkpoint(self) -> dict[bytes, int]:
+        """The per-device sequence state, to :meth:`restore` if what was accepted since cannot be anchored."""
+        with self._lock:
+            return dict(self._sequences)
+
+    def restore(self, gateway: ChecksumAddress, checkpoint: dict[bytes, int]) -> None:
+        """Undo everything ``gateway`` had accepted since ``checkpoint``: its sequence numbers are free again and its
+        pending batch and breaches are dropped, so the gateway can send the same readings again."""
+        with self._lock:
+            self._sequences = dict(checkpoint)
+            self._batches.pop(gateway, None)
+            self._breaches.pop(gateway, None)
+
     def digest(self, reading: Reading) -> bytes:
         """The EIP-712 digest the device signs for ``reading`` (``IoTMonitor.readingDigest``)."""
         return keccak(b"\x19\x01" + self._separator + reading.struct_hash())
