@@ -53,6 +53,8 @@ class DevNode:
             # the size of the whole state each: tens of GB for a benchmark chain, never removed if Anvil is
             # killed. Nothing of PortLink reads state at old blocks (the indexer reads logs), so keep none on disk.
             "--max-persisted-states", "0",
+            # The pilot seed uses the mnemonic's accounts 1-14; Anvil funds only 10 unless told.
+            "--accounts", "20",
         ]  # fmt: skip
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
