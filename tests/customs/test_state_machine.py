@@ -35,9 +35,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_abi import decode
-from eth_utils.abi import get_abi_output_types
-from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from hypothesis import HealthCheck, settings
@@ -54,12 +51,12 @@ from portlink.deployment.deploy import CUSTOMS, SHIPMENTS
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision, DecisionInput, Eip712Domain, decision_typed_data, sign_typed_data
 from web3 import Web3
-from web3.exceptions import ContractCustomError
 from web3.logs import DISCARD
 
 from tests.conftest import HONG_KONG, SHEKOU, SHUNDE, error_data
 from tests.customs.conftest import CNY, FAR, HS_CODES, NO_REASON, REASON, VALUE, State, bit
 from tests.shipments.conftest import Journey, container, pool_number
+from tests.state_machines import Reads, call_then_send, plain
 
 PROFILE = "portlink-customs-state-machine"
 CI_PROFILE = f"{PROFILE}-ci"
@@ -172,29 +169,6 @@ class Env:
     reads: Reads | None = None  # what the machine reads after every step, encoded once
 
 
-class Reads:
-    """View calls encoded once and sent in one JSON-RPC batch: web3's contract layer spends milliseconds a call in
-    Python, which over every step of every example would be most of the test's time."""
-
-    def __init__(self, web3: Any, queries: list[tuple[Any, str, list]]) -> None:
-        self.web3 = web3
-        self.requests = []
-        self.types = []
-        for contract, function, args in queries:
-            call = {"to": contract.address, "data": contract.encode_abi(function, args)}
-            self.requests.append(("eth_call", [call, "latest"]))
-            self.types.append(get_abi_output_types(getattr(contract.functions, function)(*args).abi))
-
-    def answers(self) -> tuple:
-        responses = self.web3.provider.make_batch_request(self.requests)
-        values = []
-        for response, types in zip(responses, self.types, strict=True):
-            assert "error" not in response, response
-            (value,) = decode(types, HexBytes(response["result"]))
-            values.append(_plain(value))
-        return tuple(values)
-
-
 @dataclass(frozen=True)
 class World:
     """What one read of the chain returns: everything a step may change."""
@@ -239,19 +213,7 @@ class CustomsMachine(RuleBasedStateMachine):
 
     def attempt(self, actor: str, contract: Any, function: str, args: list, expected: HexBytes | None) -> dict:
         """Call, then send, `function(*args)` from `actor`: it must succeed iff `expected` is None, else revert so."""
-        w3 = self.env.web3
-        tx = {"from": self.addr(actor), "to": contract.address, "data": contract.encode_abi(function, args=args)}
-        try:
-            w3.eth.call(tx)
-        except ContractCustomError as err:
-            refusal = HexBytes(err.data)
-            assert expected is not None, f"{function} by {actor} reverted {refusal.hex()}, expected success"
-            assert refusal == expected, f"{function} by {actor} reverted {refusal.hex()}, expected {expected.hex()}"
-        else:
-            assert expected is None, f"{function} by {actor} succeeded, expected a revert {expected.hex()}"
-        receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({**tx, "gas": GAS}))
-        assert receipt["status"] == (1 if expected is None else 0)
-        return receipt
+        return call_then_send(self.env.web3, self.addr(actor), contract, function, args, expected, GAS)
 
     def read(self) -> World:
         """The chain's declarations, their `isCleared`, the shipments' (state, holds), the nonces, the broker."""
@@ -301,7 +263,7 @@ class CustomsMachine(RuleBasedStateMachine):
                 )
             )
         return World(
-            _plain(declarations),
+            plain(declarations),
             tuple(d.state == State.CLEARED for d in self.decls),
             tuple((ship.state, ship.held) for ship in self.ships),
             tuple(self.nonce_of(a, lane) for a in OFFICERS for lane in LANES),
@@ -823,17 +785,6 @@ def parse_port(port: str) -> bytes:
 def seal_of(number: bytes) -> bytes:
     """The one seal `container()` declares for a box."""
     return ("SL" + number[4:10].decode()).encode("ascii").ljust(16, b"\0")
-
-
-def _plain(value: Any) -> Any:
-    """Chain reads and model values as plain comparable Python: tuples, bytes, ints, bools, str."""
-    if isinstance(value, tuple | list):
-        return tuple(_plain(v) for v in value)
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
-        return to_checksum_address(value)
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def test_random_customs_steps_keep_the_clearance_properties(

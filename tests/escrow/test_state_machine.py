@@ -24,7 +24,7 @@ issue's invariants read from the chain alone:
 * while paused no funding or release succeeds; refunds do.
 
 Transactions go through a plain web3 client of the test node, and the reads after each step in one JSON-RPC batch
-(`Reads`, as in tests/customs/test_state_machine.py). The everyday profile takes about a minute;
+(`Reads` of tests/state_machines.py). The everyday profile takes about a minute;
 `PORTLINK_HYPOTHESIS_PROFILE=ci` runs the heavier one.
 """
 
@@ -54,9 +54,9 @@ from web3.logs import DISCARD
 from tests.conftest import NO_PORT, SHEKOU, SHUNDE, error_data
 from tests.customs.conftest import CNY, HS_CODES, REASON, VALUE
 from tests.customs.conftest import State as Decl
-from tests.customs.test_state_machine import Reads
 from tests.escrow.conftest import DAY, MINT_REF, PAYMENT_REF, Condition, Product, State, bit, fee, token_key
 from tests.shipments.conftest import Journey, container, pool_number
+from tests.state_machines import Reads
 
 PROFILE = "portlink-escrow-state-machine"
 CI_PROFILE = f"{PROFILE}-ci"

@@ -36,7 +36,6 @@ from hypothesis.stateful import (
 from portlink.deployment.deploy import SHIPMENTS
 from portlink.domain.consortium import Role
 from web3 import Web3
-from web3.exceptions import ContractCustomError
 
 from tests.conftest import NO_PORT, SHEKOU, SHUNDE, error_data
 from tests.shipments.conftest import (
@@ -56,6 +55,7 @@ from tests.shipments.conftest import (
     seals_digest,
     shipment_id_of,
 )
+from tests.state_machines import call_then_send
 
 PROFILE = "portlink-shipments-state-machine"
 settings.register_profile(
@@ -176,20 +176,7 @@ class ShipmentMachine(RuleBasedStateMachine):
 
     def attempt(self, actor: str, function: str, args: list, expected: HexBytes | None) -> dict:
         """Call, then send, `function(*args)` from `actor`: it must succeed iff `expected` is None, else revert so."""
-        w3 = self.env.web3
-        tx = {"from": self.addr(actor), "to": self.env.contract.address}
-        tx["data"] = self.env.contract.encode_abi(function, args=args)
-        try:
-            w3.eth.call(tx)
-        except ContractCustomError as err:
-            refusal = HexBytes(err.data)
-            assert expected is not None, f"{function} by {actor} reverted {refusal.hex()}, expected success"
-            assert refusal == expected, f"{function} by {actor} reverted {refusal.hex()}, expected {expected.hex()}"
-        else:
-            assert expected is None, f"{function} by {actor} succeeded, expected a revert {expected.hex()}"
-        receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({**tx, "gas": GAS}))
-        assert receipt["status"] == (1 if expected is None else 0)
-        return receipt
+        return call_then_send(self.env.web3, self.addr(actor), self.env.contract, function, args, expected, GAS)
 
     def read(self, ship: Ship) -> tuple:
         """The chain's record of a shipment: the shipment, its containers, where each box is open, whether held."""
