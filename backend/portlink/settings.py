@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     indexer_max_backoff_seconds: float = Field(
         30.0, gt=0, description="Longest wait between retries while the node does not answer."
     )
+    indexer_read_ahead: bool = Field(
+        True, description="While backfilling, read and decode the next range in a second process (two cores)."
+    )
 
     # The port-system API (`portlink serve`), see docs/api.md.
     api_host: str = Field("127.0.0.1", description="Address `portlink serve` listens on.")

@@ -1,7 +1,8 @@
 """Plain JSON-RPC over HTTP for bulk reads (the indexer): keep-alive, batches, errors sorted by what to do next.
 
 web3.py's provider stack formats every response into Python objects; for hundreds of thousands of logs that
-costs more than fetching them. This client returns the node's JSON as it is and lets the caller decide, and it
+costs more than fetching them. This client returns the node's JSON as it is (parsed by msgspec, about twice as
+fast as the standard library on a large eth_getLogs answer) and lets the caller decide, and it
 sends several calls in one HTTP request (a JSON-RPC batch) where that saves round trips (block headers).
 """
 
@@ -11,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import requests
 
 from portlink.errors import ChainUnavailableError, PortLinkError
@@ -32,12 +34,19 @@ _TOO_MANY = (
 )
 
 
+_decode = msgspec.json.Decoder().decode
+
+
 class RpcError(PortLinkError, RuntimeError):
     """The node answered a JSON-RPC call with an error."""
 
     def __init__(self, method: str, code: int | None, message: str) -> None:
         super().__init__(f"{method}: node error {code}: {message}")
         self.method, self.code, self.message = method, code, message
+
+    def __reduce__(self) -> tuple[type[RpcError], tuple[str, int | None, str]]:
+        # Raised in the indexer's fetch process too: pickled back with the arguments it was made from.
+        return type(self), (self.method, self.code, self.message)
 
 
 class RangeTooLargeError(RpcError):
@@ -79,8 +88,8 @@ class JsonRpc:
         if response.status_code >= 500:
             raise ChainUnavailableError(f"{self.url} answered HTTP {response.status_code} to {what}")
         try:
-            return response.json()
-        except ValueError:
+            return _decode(response.content)
+        except msgspec.DecodeError:
             raise ChainUnavailableError(f"{self.url} answered {what} with something that is not JSON") from None
 
     @staticmethod

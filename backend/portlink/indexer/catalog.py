@@ -10,12 +10,13 @@ that no JSON reader rounds them, tuples as objects by component name. An indexed
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import decode, default_codec
+from eth_abi.abi import default_codec
 from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -51,7 +52,7 @@ def to_json(param: dict[str, Any], value: Any) -> Any:
         components = param.get("components") or []
         return {c.get("name") or str(i): to_json(c, v) for i, (c, v) in enumerate(zip(components, value, strict=True))}
     if kind == "address":
-        return to_checksum_address(value)
+        return checksum(value.lower())
     if kind == "bool" or kind == "string":
         return value
     if kind.startswith("bytes"):
@@ -63,65 +64,108 @@ def to_json(param: dict[str, Any], value: Any) -> Any:
     return str(value)
 
 
-def _topic_value(param: dict[str, Any], topic: str) -> Any:
-    """An indexed argument from its 32-byte topic (static types read directly, the common case)."""
-    kind = canonical_type(param)
-    if _is_dynamic(kind):
-        return topic  # only the keccak-256 of the value is in the log
-    if kind == "address":
-        return to_checksum_address("0x" + topic[-40:])
-    if kind.startswith("bytes"):
-        return topic[: 2 + 2 * int(kind[5:])]
-    if kind.startswith("uint"):
-        return to_json(param, int(topic, 16))
-    (value,) = decode([kind], bytes.fromhex(topic[2:]))  # int (two's complement), bool
-    return to_json(param, value)
-
-
 _STATIC = re.compile(r"(u?int\d*|address|bool|bytes([1-9]|[12]\d|3[012]))")
 
-
-def _word(kind: str, word: bytes) -> Any:
-    """A static elementary ABI value from its 32-byte word, as eth-abi would decode it."""
-    if kind == "address":
-        return "0x" + word[12:].hex()
-    if kind == "bool":
-        return word[-1] == 1
-    if kind.startswith("bytes"):
-        return word[: int(kind[5:])]
-    return int.from_bytes(word, "big", signed=kind.startswith("int"))
+#: A JSON value from one 64-hex-digit ABI word.
+WordReader = Callable[[str], Any]
 
 
-def _fast_decode(types: list[str], data: bytes) -> list[Any] | None:
-    """Decode the common layouts (static elementary values, ``string``, ``bytes``, ``T[]`` of those) by slicing
-    words; ``None`` for anything else (tuples, nested or fixed-size arrays) or malformed data."""
-    values: list[Any] = []
-    try:
-        for i, kind in enumerate(types):
-            head = data[32 * i : 32 * i + 32]
-            if len(head) != 32:
-                return None
-            if _STATIC.fullmatch(kind):
-                values.append(_word(kind, head))
-                continue
-            offset = int.from_bytes(head, "big")
-            length = int.from_bytes(data[offset : offset + 32], "big")
-            body = offset + 32
-            if kind in ("string", "bytes"):
-                raw = data[body : body + length]
-                if len(raw) != length:
-                    return None
-                values.append(raw.decode("utf-8") if kind == "string" else raw)
-            elif kind.endswith("[]") and _STATIC.fullmatch(kind[:-2]):
-                words = data[body : body + 32 * length]
-                if len(words) != 32 * length:
-                    return None
-                values.append([_word(kind[:-2], words[32 * j : 32 * j + 32]) for j in range(length)])
-            else:
-                return None
-    except UnicodeDecodeError:
+@lru_cache(maxsize=1 << 16)
+def checksum(address: str) -> str:
+    """``address`` EIP-55 checksummed (cached: the same members and contracts appear in log after log, and each
+    checksum costs a keccak-256)."""
+    return to_checksum_address(address)
+
+
+def _word_reader(param: dict[str, Any]) -> WordReader | None:
+    """How to read a static elementary value of ``param``'s type straight from its word in hex, JSON-safe, as
+    :func:`to_json` of eth-abi's decoding would give it; ``None`` for any other type."""
+    kind = canonical_type(param)
+    if not _STATIC.fullmatch(kind):
         return None
-    return values
+    if kind == "address":
+        return lambda word: checksum("0x" + word[24:])
+    if kind == "bool":
+        return lambda word: word[-2:] == "01"
+    if kind.startswith("bytes"):
+        digits = 2 * int(kind[5:])
+        return lambda word: "0x" + word[:digits]
+    match = _INT.fullmatch(kind)
+    assert match is not None
+    bits = int(match.group(1) or 256)
+    number = bits <= _JSON_NUMBER_BITS
+    if kind.startswith("uint"):
+        return (lambda word: int(word, 16)) if number else (lambda word: str(int(word, 16)))
+
+    def signed(word: str) -> Any:
+        value = int(word, 16)
+        if value >= 1 << 255:
+            value -= 1 << 256
+        return value if number else str(value)
+
+    return signed
+
+
+class _MalformedError(Exception):
+    """The data does not hold what the layout says: let eth-abi decode it (and raise its error)."""
+
+
+def _data_reader(param: dict[str, Any]) -> Callable[[str, int], Any] | None:
+    """How to read the data argument of ``param`` whose head word starts at hex digit ``at`` of the data (without
+    ``0x``): static elementary values, ``string``, ``bytes`` and ``T[]`` of static elementary ``T``; ``None``
+    for anything else (tuples, nested or fixed-size arrays), which eth-abi decodes."""
+    kind = canonical_type(param)
+    word = _word_reader(param)
+    if word is not None:
+        read = word
+
+        def static(data: str, at: int) -> Any:
+            head = data[at : at + 64]
+            if len(head) != 64:
+                raise _MalformedError
+            return read(head)
+
+        return static
+
+    def body(data: str, at: int) -> tuple[int, int]:
+        head = data[at : at + 64]
+        if len(head) != 64:
+            raise _MalformedError
+        offset = 2 * int(head, 16)
+        length = data[offset : offset + 64]
+        if len(length) != 64:
+            raise _MalformedError
+        return offset + 64, int(length, 16)
+
+    if kind in ("string", "bytes"):
+        text = kind == "string"
+
+        def dynamic(data: str, at: int) -> Any:
+            start, length = body(data, at)
+            raw = data[start : start + 2 * length]
+            if len(raw) != 2 * length:
+                raise _MalformedError
+            if not text:
+                return "0x" + raw
+            try:
+                return bytes.fromhex(raw).decode("utf-8")
+            except (UnicodeDecodeError, ValueError):
+                raise _MalformedError from None
+
+        return dynamic
+    element = _word_reader({**param, "type": kind[:-2]}) if kind.endswith("[]") else None
+    if element is None:
+        return None
+    read_element = element
+
+    def array(data: str, at: int) -> Any:
+        start, length = body(data, at)
+        words = data[start : start + 64 * length]
+        if len(words) != 64 * length:
+            raise _MalformedError
+        return [read_element(words[i : i + 64]) for i in range(0, 64 * length, 64)]
+
+    return array
 
 
 @dataclass(frozen=True)
@@ -149,26 +193,46 @@ class EventType:
         registry = default_codec._registry
         return TupleDecoder(decoders=tuple(registry.get_decoder(t) for t in self._data_types))  # type: ignore[no-untyped-call]
 
-    def decode(self, topics: list[str], data: str) -> dict[str, Any]:
-        """The arguments of a log of this event, by name, JSON-safe."""
-        indexed = [p for p in self.inputs if p.get("indexed")]
-        if len(topics) != len(indexed) + 1:
-            raise ValueError(f"{self.signature}: {len(topics) - 1} indexed topics, the ABI has {len(indexed)}")
-        raw = bytes.fromhex(data[2:])
-        fast = _fast_decode(self._data_types, raw)
-        if fast is None:
-            stream = ContextFramesBytesIO(raw)  # type: ignore[no-untyped-call]
-            fast = list(self._data_decoder(stream))
-        values = iter(fast)
-        topic_values = iter(topics[1:])
-        args: dict[str, Any] = {}
+    @cached_property
+    def _plan(self) -> tuple[list[tuple[str, WordReader]], list[tuple[str, Any, dict[str, Any]]], bool, list[str]]:
+        """How to read each argument, worked out once: indexed ones from their topic, the others from the data
+        (by word slicing when every data argument has a reader, else all by eth-abi), and the ABI's order."""
+        topics: list[tuple[str, WordReader]] = []
+        data: list[tuple[str, Any, dict[str, Any]]] = []
         for i, param in enumerate(self.inputs):
             name = param.get("name") or str(i)
             if param.get("indexed"):
-                args[name] = _topic_value(param, next(topic_values))
+                word = _word_reader(param)  # None: a reference type, of which the topic is only the keccak-256
+                topics.append((name, (lambda topic: topic) if word is None else _on_topic(word)))
             else:
-                args[name] = to_json(param, next(values))
-        return args
+                data.append((name, _data_reader(param), param))
+        fast = all(reader is not None for _, reader, _ in data)
+        return topics, data, fast, [p.get("name") or str(i) for i, p in enumerate(self.inputs)]
+
+    def decode(self, topics: list[str], data: str) -> dict[str, Any]:
+        """The arguments of a log of this event, by name, JSON-safe."""
+        indexed, readers, fast, order = self._plan
+        if len(topics) != len(indexed) + 1:
+            raise ValueError(f"{self.signature}: {len(topics) - 1} indexed topics, the ABI has {len(indexed)}")
+        values = {name: read(topic) for (name, read), topic in zip(indexed, topics[1:], strict=True)}
+        hexdata = data[2:].lower()
+        try:
+            if not fast:
+                raise _MalformedError
+            for i, (name, read, _) in enumerate(readers):
+                values[name] = read(hexdata, 64 * i)
+        except _MalformedError:
+            stream = ContextFramesBytesIO(bytes.fromhex(hexdata))  # type: ignore[no-untyped-call]
+            decoded = self._data_decoder(stream)
+            for (name, _, param), value in zip(readers, decoded, strict=True):
+                values[name] = to_json(param, value)
+        if len(order) == len(readers) or not indexed:
+            return values
+        return {name: values[name] for name in order}  # the ABI's order, as eth-abi lists them
+
+
+def _on_topic(word: WordReader) -> WordReader:
+    return lambda topic: word(topic[2:])
 
 
 class EventCatalog:
@@ -176,6 +240,7 @@ class EventCatalog:
 
     def __init__(self, contracts: dict[str, tuple[str, list[dict[str, Any]]]]) -> None:
         """``contracts``: contract name → (address, ABI)."""
+        self.contracts = contracts
         self.names: dict[str, str] = {}
         self._events: dict[tuple[str, str], EventType] = {}
         for name, (address, abi) in contracts.items():

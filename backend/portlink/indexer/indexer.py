@@ -1,17 +1,17 @@
 """The indexing loop: backfill from the deployment blocks, follow the head, roll back reorganisations.
 
-One step reads the next range of blocks for every manifest contract in one ``eth_getLogs`` and writes it with
-its checkpoint in one transaction (:meth:`Store.write_range`). Around the logs request it reads the headers of
-the checkpoint block and of the range's last block in JSON-RPC batches:
+One step reads the next range of blocks for every manifest contract (:func:`reader.read_range`: one
+``eth_getLogs`` between header reads that catch a reorganisation racing it) and writes it with its checkpoint in
+one transaction (:meth:`Store.write_range`). The checkpoint block's hash read with the range must still be the
+one stored, otherwise the chain reorganised: the index finds the newest stored block still on the chain (the
+fork point), rolls back to it and indexes again from there.
 
-- the checkpoint block's hash must still be the one stored, otherwise the chain reorganised: the index finds
-  the newest stored block still on the chain (the fork point), rolls back to it and indexes again from there;
-- the last block's hash must be the same before and after the logs request, otherwise a reorganisation raced
-  the request and the range is read again.
+While backfilling, the next range is read and decoded in a second process as the current one is written
+(:class:`reader.Prefetcher`, ``PORTLINK_INDEXER_READ_AHEAD``); it is checked the same way when it is taken, so
+reading ahead changes the speed, never what is stored. At the head, ranges are read in this process.
 
-The range grows while requests return few logs and shrinks when the node refuses or times out. When the node
-does not answer, the loop waits with exponential backoff and, once it answers again, checks that it is still
-the same chain (chain id and genesis block as in the manifest) before going on.
+When the node does not answer, the loop waits with exponential backoff and, once it answers again, checks that
+it is still the same chain (chain id and genesis block as in the manifest) before going on.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from portlink.chain.rpc import JsonRpc, RangeTooLargeError
+from portlink.chain.rpc import JsonRpc
 from portlink.deployment.manifest import Manifest, load_manifest
 from portlink.errors import ChainResetError, ChainUnavailableError, ReorgTooDeepError
 from portlink.indexer.catalog import EventCatalog
+from portlink.indexer.reader import Prefetcher, RangeRead, Retry, Sizing, read_range
 from portlink.indexer.store import Store, migrate, open_engine
 from portlink.settings import Settings
 
@@ -42,6 +43,8 @@ class IndexerConfig:
     target_logs: int = 5_000
     poll_seconds: float = 0.5
     max_backoff_seconds: float = 30.0
+    #: Read and decode the next range in a second process while writing the current one (backfill).
+    read_ahead: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IndexerConfig:
@@ -54,6 +57,7 @@ class IndexerConfig:
             target_logs=settings.indexer_target_logs,
             poll_seconds=settings.indexer_poll_seconds,
             max_backoff_seconds=settings.indexer_max_backoff_seconds,
+            read_ahead=settings.indexer_read_ahead,
         )
 
 
@@ -65,6 +69,9 @@ class Indexer:
     ) -> None:
         self.rpc, self.store, self.manifest, self.catalog, self.config = rpc, store, manifest, catalog, config
         self.range_size = config.initial_block_range
+        self.sizing = Sizing(config.max_block_range, config.target_logs)
+        #: The second process reading ahead (it opens its own connection to ``rpc.url``).
+        self.prefetcher = Prefetcher(rpc, catalog) if config.read_ahead else None
         self.stop_event = threading.Event()
         #: Called after each committed range with the new checkpoint (the benchmark measures head lag with it).
         self.on_commit: list[Any] = []
@@ -83,6 +90,13 @@ class Indexer:
 
     def run(self, *, until_head: bool = False) -> None:
         """Index until :attr:`stop_event` is set (or, with ``until_head``, until the head is reached)."""
+        try:
+            self._run(until_head)
+        finally:
+            if self.prefetcher is not None:
+                self.prefetcher.close()
+
+    def _run(self, until_head: bool) -> None:
         self.verify_chain()
         self.store.open(self.manifest)
         backoff = 0.0
@@ -96,6 +110,8 @@ class Indexer:
                 progressed = self.step()
                 backoff = 0.0
             except ChainUnavailableError as exc:
+                if self.prefetcher is not None:
+                    self.prefetcher.discard()
                 backoff = min(self.config.max_backoff_seconds, max(0.25, backoff * 2))
                 log.warning("%s; retrying in %.1fs", exc, backoff)
                 verify = True
@@ -123,7 +139,7 @@ class Indexer:
         head = self.rpc.block_number()
         lagging = self.store.lagging()
         if lagging is not None:
-            self._catch_up(lagging.indexed_to, list(lagging.addresses), head)
+            self._catch_up(lagging.indexed_to, lagging.addresses, head)
             return True
         state = self.store.state()
         checkpoint = state.checkpoint_block
@@ -132,105 +148,87 @@ class Indexer:
             log.warning("the head went back from block %d to %d", checkpoint, head)
             self._reorganised(head)
             return True
-        to_block = min(checkpoint + self.range_size, head)
-        wanted = [checkpoint, to_block] if checkpoint in stored else [to_block]
-        before = self.rpc.headers(wanted)
-        if any(h is None for h in before):
-            return True  # the node lost a block between two calls: a reorganisation in progress; look again
-        if checkpoint in stored and before[0] is not None and before[0]["hash"] != stored[checkpoint]:
+        addresses = tuple(self.store.current_addresses())
+        read = self.prefetcher.take(checkpoint + 1, addresses) if self.prefetcher else None
+        if read is None:
+            read = self._read(
+                addresses, checkpoint, min(checkpoint + self.range_size, head), checkpoint in stored, head
+            )
+        self.range_size = read.range_size
+        if isinstance(read, Retry):
+            log.info("%s; reading the range again", read.reason)
+            return True
+        if checkpoint in stored and read.parent_hash != stored[checkpoint]:
             log.warning(
-                "block %d changed from %s to %s: reorganisation", checkpoint, stored[checkpoint], before[0]["hash"]
+                "block %d changed from %s to %s: reorganisation", checkpoint, stored[checkpoint], read.parent_hash
             )
             self._reorganised(head)
             return True
-        if to_block == checkpoint:
+        if read.to_block == checkpoint:
             return False
-        addresses = self.store.current_addresses()
-        logs = self._fetch(addresses, checkpoint + 1, to_block)
-        if logs is None:
-            return True
-        (after,) = self.rpc.headers([to_block])
-        to_hash = before[-1]["hash"] if before[-1] else None
-        if after is None or after["hash"] != to_hash:
-            log.info("block %d changed while its logs were read; reading the range again", to_block)
-            return True
-        hashes, timestamps = self._blocks_of(logs, to_block, after)
-        if hashes is None:
-            return True
+        if self.prefetcher is not None and read.to_block < head:  # backfilling: read the next range meanwhile
+            self.prefetcher.submit(
+                addresses,
+                read.to_block,
+                min(read.to_block + self.range_size, head),
+                range_size=self.range_size,
+                sizing=self.sizing,
+                final_block=head - self.config.confirmations,
+            )
         self.store.write_range(
-            self.catalog,
-            logs,
+            read.rows,
             addresses=addresses,
-            to_block=to_block,
-            block_hashes=hashes,
-            timestamps=timestamps,
+            to_block=read.to_block,
+            block_hashes=read.hashes,
             head=head,
             confirmations=self.config.confirmations,
             reorg_window=self.config.reorg_window,
             advance_checkpoint=True,
         )
         for callback in self.on_commit:
-            callback(to_block)
+            callback(read.to_block)
         return True
 
     # ------------------------------------------------------------------ pieces
 
-    def _fetch(self, addresses: list[str], from_block: int, to_block: int) -> list[dict[str, Any]] | None:
-        """The logs of the range, adapting the range size; ``None`` when the range must be asked again smaller."""
-        try:
-            logs = self.rpc.logs(addresses, from_block, to_block)
-        except RangeTooLargeError as exc:
-            if to_block == from_block:
-                raise
-            self.range_size = max(1, (to_block - from_block + 1) // 2)
-            log.info("%s; asking for %d blocks at a time", exc, self.range_size)
-            return None
-        if len(logs) > self.config.target_logs:
-            self.range_size = max(1, self.range_size // 2)
-        elif len(logs) < self.config.target_logs // 2 and to_block - from_block + 1 >= self.range_size:
-            self.range_size = min(self.config.max_block_range, self.range_size * 2)
-        return logs
+    def _read(
+        self, addresses: tuple[str, ...], checkpoint: int, to_block: int, with_parent: bool, head: int
+    ) -> RangeRead | Retry:
+        return read_range(
+            self.rpc,
+            self.catalog,
+            addresses,
+            checkpoint,
+            to_block,
+            with_parent=with_parent,
+            range_size=self.range_size,
+            sizing=self.sizing,
+            final_block=head - self.config.confirmations,
+        )
 
-    def _blocks_of(
-        self, logs: list[dict[str, Any]], to_block: int, to_header: dict[str, Any]
-    ) -> tuple[dict[int, str] | None, dict[int, int]]:
-        """The hashes and timestamps of the blocks holding ``logs`` and of ``to_block``."""
-        hashes = {to_block: str(to_header["hash"])}
-        timestamps = {to_block: int(to_header["timestamp"], 16)}
-        missing: set[int] = set()
-        for raw in logs:
-            number = int(raw["blockNumber"], 16)
-            if number in hashes and hashes[number] != raw["blockHash"]:
-                log.info("logs of block %d from two forks; reading the range again", number)
-                return None, {}
-            hashes[number] = raw["blockHash"]
-            if raw.get("blockTimestamp"):
-                timestamps[number] = int(raw["blockTimestamp"], 16)
-            elif number not in timestamps:
-                missing.add(number)
-        if missing:  # nodes older than the blockTimestamp log field: one batch of headers
-            numbers = sorted(missing)
-            for number, header in zip(numbers, self.rpc.headers(numbers), strict=True):
-                if header is None or header["hash"] != hashes[number]:
-                    return None, {}
-                timestamps[number] = int(header["timestamp"], 16)
-        return hashes, timestamps
+    def _catch_up(self, indexed_to: int, addresses: tuple[str, ...], head: int) -> None:
+        """Index contracts added to the manifest after the checkpoint passed their deployment block.
 
-    def _catch_up(self, indexed_to: int, addresses: list[str], head: int) -> None:
-        """Index contracts added to the manifest after the checkpoint passed their deployment block."""
+        The blocks of their logs that the index keeps hashes of must still have those hashes: otherwise the
+        chain reorganised under the index, which is rolled back first."""
         checkpoint = self.store.state().checkpoint_block
         to_block = min(indexed_to + self.range_size, checkpoint)
-        logs = self._fetch(addresses, indexed_to + 1, to_block)
-        if logs is None:
+        read = self._read(addresses, indexed_to, to_block, False, head)
+        self.range_size = read.range_size
+        if isinstance(read, Retry):
+            log.info("%s; reading the range again", read.reason)
             return
-        timestamps = {int(r["blockNumber"], 16): int(r["blockTimestamp"], 16) for r in logs if r.get("blockTimestamp")}
+        stored = dict(self.store.block_hashes())
+        changed = sorted(n for n, h in read.hashes.items() if n in stored and stored[n] != h)
+        if changed:
+            log.warning("block %d changed while contracts added later were caught up: reorganisation", changed[0])
+            self._reorganised(head)
+            return
         self.store.write_range(
-            self.catalog,
-            logs,
+            read.rows,
             addresses=addresses,
             to_block=to_block,
             block_hashes={},
-            timestamps=timestamps,
             head=head,
             confirmations=self.config.confirmations,
             reorg_window=self.config.reorg_window,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, and_, bindparam, delete, insert, select, tuple_
+from sqlalchemy import Connection, Select, Table, and_, bindparam, delete, insert, select
 
 from portlink.deployment.deploy import CUSTOMS, REGISTRY, SHIPMENTS
 from portlink.domain.consortium import Role
@@ -115,7 +115,10 @@ class Projector:
         }
 
     def _read_unread(self) -> None:
-        """Fill in the before-images of rows put blind: one ``SELECT ... WHERE key IN`` per table and chunk."""
+        """Fill in the before-images of rows put blind: one ``SELECT`` per table and chunk of keys.
+
+        The query names the keys' first column only (``WHERE shipment_id IN (...)``), which SQLite answers from
+        the primary key index; a row-value ``(a, b) IN (...)`` made it scan the whole table."""
         by_table: dict[str, list[tuple[int, Key]]] = {}
         for position, table, key in self._unread:
             by_table.setdefault(table.name, []).append((position, key))
@@ -124,10 +127,12 @@ class Projector:
             columns = [table.c[c] for c in _pk(table)]
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                keys = [key for _, key in chunk]
+                keys = {key for _, key in chunk}
+                firsts = sorted({key[0] for key in keys})
                 found = {
-                    tuple(row[c.name] for c in columns): dict(row)
-                    for row in self._conn.execute(select(table).where(tuple_(*columns).in_(keys))).mappings()
+                    key: dict(row)
+                    for row in self._conn.execute(select(table).where(columns[0].in_(firsts))).mappings()
+                    if (key := tuple(row[c.name] for c in columns)) in keys
                 }
                 for position, key in chunk:
                     before = found.get(key)

@@ -9,15 +9,15 @@ twice. :meth:`Store.rollback` undoes everything above a block in one transaction
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from alembic import command
 from alembic.config import Config
-from eth_abi.exceptions import DecodingError
 from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -25,9 +25,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from portlink.deployment.manifest import Manifest
 from portlink.errors import ConfigurationError, ReorgTooDeepError, StoreError
 from portlink.indexer import schema
-from portlink.indexer.bulk import insert_rows
-from portlink.indexer.catalog import EventCatalog
-from portlink.indexer.projections import Event, Projector, project, restore
+from portlink.indexer.bulk import insert_tuples
+from portlink.indexer.projections import HANDLERS, Event, Projector, project, restore
+from portlink.indexer.reader import EVENT_COLUMNS, RAW_COLUMNS, Rows
 
 log = logging.getLogger("portlink.indexer")
 
@@ -96,24 +96,7 @@ class Lagging:
     addresses: tuple[str, ...]
 
 
-def _raw_row(raw: dict[str, Any], number: int, timestamp: int | None, final_block: int) -> dict[str, Any]:
-    topics = list(raw.get("topics") or [])
-    topics += [None] * (4 - len(topics))
-    return {
-        "block_hash": raw["blockHash"],
-        "log_index": int(raw["logIndex"], 16),
-        "block_number": number,
-        "block_timestamp": timestamp,
-        "transaction_hash": raw["transactionHash"],
-        "confirmed": number <= final_block,
-        "transaction_index": int(raw["transactionIndex"], 16),
-        "address": raw["address"].lower(),
-        "topic0": topics[0],
-        "topic1": topics[1],
-        "topic2": topics[2],
-        "topic3": topics[3],
-        "data": raw.get("data") or "0x",
-    }
+_decode_json = msgspec.json.Decoder().decode
 
 
 class Store:
@@ -217,74 +200,28 @@ class Store:
 
     def write_range(
         self,
-        catalog: EventCatalog,
-        raw_logs: Sequence[dict[str, Any]],
+        rows: Rows,
         *,
         addresses: Iterable[str],
         to_block: int,
         block_hashes: dict[int, str],
-        timestamps: dict[int, int],
         head: int,
         confirmations: int,
         reorg_window: int,
         advance_checkpoint: bool,
     ) -> None:
-        """Store ``raw_logs`` (every log of ``addresses`` up to ``to_block``), their events and projections, the
-        block hashes, and the new position, in one transaction."""
+        """Store ``rows`` (every log of ``addresses`` up to ``to_block``, see :func:`reader.decode_logs`), the
+        projections of their events, the block hashes, and the new position, in one transaction."""
         final_block = head - confirmations
         undo_above = head - reorg_window
-        logs_rows: list[dict[str, Any]] = []
-        event_rows: list[dict[str, Any]] = []
-        decoded: list[Event] = []
-        for raw in raw_logs:
-            number = int(raw["blockNumber"], 16)
-            row = _raw_row(raw, number, timestamps.get(number), final_block)
-            logs_rows.append(row)
-            event_type = catalog.event(row["address"], row["topic0"])
-            if event_type is None:
-                continue
-            topics = [t for t in (row["topic0"], row["topic1"], row["topic2"], row["topic3"]) if t is not None]
-            try:
-                args = event_type.decode(topics, row["data"])
-            except (DecodingError, ValueError) as exc:  # kept raw: a log the ABI cannot decode is not fatal
-                log.warning(
-                    "log %s/%d does not decode as %s: %s",
-                    row["block_hash"],
-                    row["log_index"],
-                    event_type.signature,
-                    exc,
-                )
-                continue
-            event_rows.append(
-                {
-                    **{k: row[k] for k in ("block_hash", "log_index", "block_number", "block_timestamp")},
-                    "transaction_hash": row["transaction_hash"],
-                    "confirmed": row["confirmed"],
-                    "contract": event_type.contract,
-                    "address": row["address"],
-                    "event": event_type.name,
-                    "signature": event_type.signature,
-                    "args": args,
-                }
-            )
-            decoded.append(
-                Event(
-                    event_type.contract,
-                    event_type.name,
-                    args,
-                    number,
-                    row["block_hash"],
-                    row["log_index"],
-                    row["transaction_hash"],
-                    row["block_timestamp"],
-                )
-            )
+        decode = _decode_json
         with self.engine.begin() as conn:
-            insert_rows(conn, schema.raw_logs, logs_rows)
-            insert_rows(conn, schema.events, event_rows)
+            insert_tuples(conn, schema.raw_logs, RAW_COLUMNS, rows.logs)
+            insert_tuples(conn, schema.events, EVENT_COLUMNS, rows.events)
             projector = Projector(conn, undo_above=undo_above)
-            for ev in decoded:
-                project(projector, ev)
+            for row in rows.events:
+                if (row[6], row[8]) in HANDLERS:
+                    project(projector, Event(row[6], row[8], decode(row[10]), row[2], row[0], row[1], row[4], row[3]))
             projector.flush(final_block)
             if block_hashes:
                 conn.execute(delete(schema.blocks).where(schema.blocks.c.number.in_(list(block_hashes))))
