@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep, WriteDep
+from portlink.api.deps import MAX_SQL_INTEGER, CallerDep, QueriesDep, RuntimeDep, WriteDep
 from portlink.api.models import OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.routes.shipments import ShipmentId, visible_shipment
@@ -143,7 +143,7 @@ def list_alerts(
     queries: QueriesDep,
     caller: CallerDep,
     shipment: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{64}$")] = None,
-    after_block: Annotated[int | None, Query(alias="afterBlock", ge=0)] = None,
+    after_block: Annotated[int | None, Query(alias="afterBlock", ge=0, le=MAX_SQL_INTEGER)] = None,
 ) -> list[AuditEntry]:
     """IoT alerts raised and resolved, and customs holds placed and released, in chain order."""
     entries = queries.events(names=ALERT_EVENTS, after_block=after_block)
