@@ -36,13 +36,13 @@ FEE_BPS = 150
 HOUR = 3_600
 #: What becomes of the financing of the i-th journey of `mixed` (i modulo 4).
 OUTCOMES = ("repaid", "rebate", "refunded", "defaulted")
-#: A reefer's rules: 2.0-8.0 °C, seals intact, the pilot corridor, at most 5 g.
-REEFER = Rules(
-    enabled=Rule.TEMPERATURE | Rule.SEAL | Rule.CORRIDOR | Rule.SHOCK,
-    min_temperature=200,
-    max_temperature=800,
-    max_shock=5_000,
-    corridor=("CNSHK", "CNSUD"),
+#: Frozen cargo's rules: -25 to -15 °C, at most 8 g, seen only at Shekou, Hong Kong or Shunde (or at sea).
+FROZEN = Rules(
+    enabled=Rule.TEMPERATURE | Rule.CORRIDOR | Rule.SHOCK,
+    min_temperature=-2_500,
+    max_temperature=-1_500,
+    max_shock=8_000,
+    corridor=("CNSHK", "HKHKG", "CNSUD"),
 )
 
 
@@ -274,13 +274,13 @@ class Activity:
     # ------------------------------------------------------------------ IoT
 
     def watch(self, sid: bytes, *, resolve: bool = True, revoke: bool = False) -> int:
-        """The shipper authorises the pilot gateway on `sid` and sets reefer rules; the gateway registers a
+        """The shipper authorises the pilot gateway on `sid` and sets frozen-cargo rules; the gateway registers a
         temperature device with a key of its own, binds it to container 0, anchors a batch of three of its readings
-        and reports a fourth, 12 °C, as a breach. Shekou customs resolves the alert if `resolve`; if `revoke`, the
+        and reports a fourth, -12 °C, as a breach. Shekou customs resolves the alert if `resolve`; if `revoke`, the
         shipper withdraws the gateway's authorisation and the gateway revokes the device. Returns the alert id."""
         gateway = self.who.iot_gateway
         self.send(self.iot.functions.authoriseGateway(sid, gateway, True), self.who.shipper)
-        self.send(self.iot.functions.setRules(sid, REEFER.to_chain()), self.who.shipper)
+        self.send(self.iot.functions.setRules(sid, FROZEN.to_chain()), self.who.shipper)
         self.devices += 1
         device_id = keccak(text=f"{self.owner} device {self.devices}")
         key = keccak(text=f"{self.owner} device key {self.devices}")
@@ -289,10 +289,10 @@ class Activity:
         self.send(self.iot.functions.bindDevice(device_id, sid, 0), gateway)
         container = bytes(self.iot.functions.getDevice(device_id).call()[6]).decode()
         taken = self.now() - 600
-        readings = [Reading(device_id, container, kind, 450 + n, taken + n, n + 1) for n in range(3)]
+        readings = [Reading(device_id, container, kind, -1_800 + n, taken + n, n + 1) for n in range(3)]
         root = MerkleTree([r.leaf() for r in readings]).root
         self.send(self.iot.functions.anchorBatch(root, 3), gateway)
-        breach = Reading(device_id, container, kind, 1_200, taken + 3, 4)
+        breach = Reading(device_id, container, kind, -1_200, taken + 3, 4)
         signature = sign_typed_data(key, reading_typed_data(self.iot_domain, breach))
         receipt = self.send(self.iot.functions.reportBreach(breach.to_chain(), signature), gateway)
         (raised,) = self.iot.events.AlertRaised().process_receipt(receipt, errors=DISCARD)

@@ -210,7 +210,7 @@ def _assert_iot_as_the_monitor_holds_it(activity, engine, sids):
             "deviceId": bytes.fromhex(row["device_id"][2:]),
             "resolvedBy": row["resolved_by"] or ZERO,
         } == chain
-        assert (row["kind"], row["rule"], row["value"], row["sequence"]) == ("TEMPERATURE", "TEMPERATURE", 1200, 4)
+        assert (row["kind"], row["rule"], row["value"], row["sequence"]) == ("TEMPERATURE", "TEMPERATURE", -1200, 4)
     resolved = [a for a in alerts.values() if a["state"] == "RESOLVED"]
     assert resolved
     assert all(a["reason"] and a["resolved_by"] == who.shekou_customs for a in resolved)
@@ -236,7 +236,11 @@ def _assert_iot_as_the_monitor_holds_it(activity, engine, sids):
     for row in authorisations:
         sid = bytes.fromhex(row["shipment_id"][2:])
         assert iot.functions.isAuthorisedGateway(sid, row["gateway"]).call() is row["authorised"]
-    for row in _rows(engine, schema.iot_rules):
+    rules = _rows(engine, schema.iot_rules)
+    assert {(tuple(r["enabled"]), tuple(r["corridor"]), r["min_temperature"]) for r in rules} == {
+        (("TEMPERATURE", "CORRIDOR", "SHOCK"), ("CNSHK", "HKHKG", "CNSUD"), -2500)
+    }
+    for row in rules:
         enabled, low, high, shock, corridor = iot.functions.getRules(bytes.fromhex(row["shipment_id"][2:])).call()
         assert sum(Rule[name] for name in row["enabled"]) == enabled
         assert (row["min_temperature"], row["max_temperature"], row["max_shock"]) == (low, high, shock)
