@@ -64,9 +64,9 @@ def test_the_alert_stream_sends_a_hold_as_soon_as_it_is_indexed(api):
     assert data["transactionHash"] == op["txHash"]
     assert event["id"] == f"{data['blockNumber']}-{data['logIndex']}"
     assert event["at"] - mined < 5.0
-    listed = api.auditor.client.get("/v1/alerts", params={"shipment": sid}).json()
+    listed = api.auditor.client.get("/v1/alerts/events", params={"shipment": sid}).json()
     assert [e["event"] for e in listed] == ["HoldPlaced"]
-    assert api.financier.client.get("/v1/alerts", params={"shipment": sid}).json() == []  # not a party
+    assert api.financier.client.get("/v1/alerts/events", params={"shipment": sid}).json() == []  # not a party
     api.shunde_customs.confirmed("DELETE", f"/v1/declarations/{sid}/holds/CNSUD")
     api.synced()
     held = api.auditor.client.get(f"/v1/declarations/{sid}").json()["holds"]

@@ -145,8 +145,26 @@ def test_reefer_drift_is_streamed_at_once_anchored_posted_and_holds_the_shipment
     api.synced()
     assert api.auditor.client.get(f"/v1/declarations/{sid}").json()["state"] == "FILED"
 
-    # Only customs resolves the alert; then anyone may clear.
+    # The index has the alert open, with its reading, for the parties and the gateway, and the device bound.
     alert_id = iot.functions.alertCount().call()
+    listed = api.shipper.client.get("/v1/alerts", params={"shipment": sid, "state": "OPEN"}).json()
+    assert [a["alertId"] for a in listed["data"]] == [alert_id]
+    (alert,) = listed["data"]
+    assert (alert["kind"], alert["rule"], alert["value"], alert["sequence"]) == ("TEMPERATURE", "TEMPERATURE", 930, 3)
+    assert alert["readingTimestamp"] == readings[2].timestamp
+    assert (alert["deviceId"], alert["resolvedBy"], alert["reason"]) == ("0x" + device_id.hex(), None, None)
+    assert api.iot_gateway.client.get(f"/v1/alerts/{alert_id}").status_code == 200  # its device's gateway
+    assert api.financier.client.get(f"/v1/alerts/{alert_id}").status_code == 403  # not a party
+    assert api.financier.client.get("/v1/alerts", params={"shipment": sid}).json()["total"] == 0
+    device = api.consignee.client.get(f"/v1/devices/0x{device_id.hex()}").json()
+    assert (device["state"], device["kind"], device["gateway"]) == ("ACTIVE", "TEMPERATURE", api.iot_gateway.address)
+    assert (device["shipmentId"], device["containerIndex"], device["container"]) == (sid, 0, box)
+    assert device["lastSequence"] == 3
+    watching = api.auditor.client.get("/v1/devices", params={"shipment": sid}).json()
+    assert [d["deviceId"] for d in watching["data"]] == ["0x" + device_id.hex()]
+    assert api.financier.client.get(f"/v1/devices/0x{device_id.hex()}").status_code == 403
+
+    # Only customs resolves the alert; then anyone may clear.
     refused = api.shipper.write("POST", f"/v1/alerts/{alert_id}/resolution", {"reason": "fine"}, confirm="true")
     assert refused.status_code == 403, refused.text
     assert refused.json()["type"] == "/problems/not-shipment-customs", refused.json()
@@ -157,6 +175,11 @@ def test_reefer_drift_is_streamed_at_once_anchored_posted_and_holds_the_shipment
     api.auditor.confirmed("POST", f"/v1/declarations/{sid}/clearance")
     api.synced()
     assert api.auditor.client.get(f"/v1/declarations/{sid}").json()["state"] == "CLEARED"
+    resolved = api.auditor.client.get(f"/v1/alerts/{alert_id}").json()
+    assert (resolved["state"], resolved["resolvedBy"]) == ("RESOLVED", api.shekou_customs.address)
+    assert resolved["reason"] == "reefer restarted, cargo inspected"
+    assert [e["event"] for e in resolved["events"]] == ["AlertRaised", "AlertResolved"]
+    assert api.shipper.client.get("/v1/alerts", params={"shipment": sid, "state": "OPEN"}).json()["data"] == []
 
 
 def test_replays_and_forgeries_are_refused_per_reading_and_the_key_replays_the_answer(api):

@@ -191,7 +191,17 @@ def journey(api: Api, send) -> None:
     api.synced(op["blockNumber"])
     financing = api.shipper.client.get(f"/v1/financings/{fid}")
     assert financing.status_code == 200, financing.text
-    assert financing.json()["state"] == "REPAID"
+    repaid = financing.json()
+    assert (repaid["state"], repaid["product"], repaid["condition"]) == ("REPAID", "ECOMMERCE", "CLEARED")
+    assert (repaid["financier"], repaid["feeBps"]) == (api.financier.address, FEE_BPS)
+    assert (repaid["amount"], repaid["funded"], repaid["released"]) == (str(AMOUNT), str(AMOUNT), str(AMOUNT))
+    assert repaid["due"] == repaid["repaid"] == str(due)  # uint128: decimal strings, as the index keeps them
+    assert (repaid["outstanding"], repaid["refunded"]) == (None, "0")
+    assert repaid["fundedAt"] <= repaid["releasedAt"]
+    assert [e["event"] for e in repaid["events"]].count("RepaymentReceived") == 1
+    for party in (api.consignee, api.financier, api.auditor):
+        listed = party.client.get("/v1/financings", params={"shipment": sid}).json()
+        assert [f["financingId"] for f in listed["data"]] == [fid]
     trail = api.auditor.client.get(f"/v1/audit/shipments/{sid}").json()
     names = [e["event"] for e in trail]
     for expected in ("ShipmentRegistered", "DeclarationCleared", "FinancingFunded", "RepaymentReceived"):

@@ -9,13 +9,14 @@ blacklisting and reentrant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 
 import pytest
 from eth_abi import encode
 from eth_utils.crypto import keccak
 from portlink.deployment.deploy import ESCROW, SETTLEMENT_TOKEN
 from portlink.domain.customs import Decision
+from portlink.domain.finance import Condition, Product
+from portlink.domain.finance import FinancingState as State
 
 from tests.conftest import SHEKOU, SHUNDE
 from tests.customs.conftest import REASON, Desk
@@ -30,46 +31,6 @@ MINT_REF = b"DEPOSIT-0001".ljust(32, b"\0")
 ALLOWED, REFUSED = 1, 2
 #: keccak256("portlink.escrow.settlementToken"), the prefix of the allowlist keys (ConsortiumRoles.sol).
 TOKEN_KEY_PREFIX = keccak(text="portlink.escrow.settlementToken")
-
-
-class State(IntEnum):
-    """ITradeFinanceEscrow.FinancingState."""
-
-    NONE = 0
-    REQUESTED = 1
-    OFFERED = 2
-    ACCEPTED = 3
-    FUNDED = 4
-    RELEASED = 5
-    REPAID = 6
-    REFUNDED = 7
-    DEFAULTED = 8
-    EXPIRED = 9
-    CANCELLED = 10
-
-
-class Product(IntEnum):
-    """ITradeFinanceEscrow.Product."""
-
-    NONE = 0
-    ECOMMERCE = 1
-    TAX_REBATE = 2
-
-
-class Condition(IntEnum):
-    """ITradeFinanceEscrow.Condition."""
-
-    NONE = 0
-    EXPORT_APPROVED = 1
-    CLEARED = 2
-
-
-class Reason(IntEnum):
-    """ITradeFinanceEscrow.RefundReason."""
-
-    NONE = 0
-    DECLARATION_REJECTED = 1
-    RELEASE_DEADLINE_PASSED = 2
 
 
 def bit(*states: int) -> int:

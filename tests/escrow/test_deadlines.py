@@ -4,9 +4,10 @@ and requests and offers can be withdrawn before funding."""
 from __future__ import annotations
 
 import pytest
+from portlink.domain.finance import RefundReason as Reason
 
 from tests.conftest import reverts
-from tests.escrow.conftest import FEE_BPS, PRINCIPAL, Reason, State, bit, fee, warp
+from tests.escrow.conftest import FEE_BPS, PRINCIPAL, State, bit, fee, warp
 from tests.shipments.conftest import ev, logs
 
 BEFORE_FUNDING = bit(State.REQUESTED, State.OFFERED, State.ACCEPTED)

@@ -1,8 +1,11 @@
 """Real traffic for the indexer: shipments, milestones, discrepancies, documents, declarations, decisions, holds,
-and governance votes, sent with web3 by the pilot's accounts (node-unlocked on Anvil) to a real deployment.
+governance votes, financings taken to every end (repaid, rebate recorded, refunded, defaulted, cancelled,
+expired) and IoT devices, rules, batches and alerts, sent with web3 by the pilot's accounts (node-unlocked on
+Anvil) to a real deployment; device readings are signed by keys of the devices' own.
 
-Used by the indexer tests and by the benchmark (bench/indexer.py). Container numbers and references are unique
-per `Activity` so one chain can take any number of journeys.
+Used by the indexer tests and by the benchmark (bench/indexer.py). Container numbers, references and device ids
+are unique per `Activity` so one chain can take any number of journeys. The financings' deadlines pass by
+`evm_increaseTime`: the chain's clock runs ahead of the wall clock after a journey.
 """
 
 from __future__ import annotations
@@ -10,10 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth_account import Account
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import CUSTOMS, GOVERNANCE, SHIPMENTS
+from portlink.deployment.deploy import CUSTOMS, ESCROW, GOVERNANCE, IOT, SETTLEMENT_TOKEN, SHIPMENTS
 from portlink.deployment.manifest import Manifest, load_abi
 from portlink.domain.consortium import Role
+from portlink.domain.eip712 import Eip712Domain, sign_typed_data
+from portlink.domain.finance import Condition, Product, amount_due
+from portlink.domain.iot import DeviceKind, MerkleTree, Reading, Rule, Rules, reading_typed_data
 from portlink.domain.shipments import iso6346_check_digit
 from web3 import Web3
 from web3.logs import DISCARD
@@ -24,6 +31,19 @@ CNY = b"CNY"
 HS_CODES = [b"854231", b"940360"]
 #: Anvil account 19: not unlocked on a default dev node, and not a pilot member; admitted by vote.
 OUTSIDER = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"
+PRINCIPAL = 250_000_00  # HKD 250,000.00 in cents
+FEE_BPS = 150
+HOUR = 3_600
+#: What becomes of the financing of the i-th journey of `mixed` (i modulo 4).
+OUTCOMES = ("repaid", "rebate", "refunded", "defaulted")
+#: Frozen cargo's rules: -25 to -15 °C, at most 8 g, seen only at Shekou, Hong Kong or Shunde (or at sea).
+FROZEN = Rules(
+    enabled=Rule.TEMPERATURE | Rule.CORRIDOR | Rule.SHOCK,
+    min_temperature=-2_500,
+    max_temperature=-1_500,
+    max_shock=8_000,
+    corridor=("CNSHK", "HKHKG", "CNSUD"),
+)
 
 
 def container_number(owner: str, serial: int) -> bytes:
@@ -49,6 +69,10 @@ class Accounts:
     carrier: str
     shipper: str
     consignee: str
+    financier: str
+    tax_authority: str
+    iot_gateway: str
+    issuer: str
     outsider: str
 
 
@@ -58,7 +82,7 @@ class Activity:
     def __init__(self, w3: Web3, manifest: Manifest, manifest_path, *, owner: str = "PLK") -> None:
         self.w3 = w3
         accounts = w3.eth.accounts
-        self.who = Accounts(*(accounts[i] for i in range(1, 10)), OUTSIDER)
+        self.who = Accounts(*(accounts[i] for i in (*range(1, 13), 14)), OUTSIDER)
         contract = {
             name: w3.eth.contract(address=Web3.to_checksum_address(c.address), abi=load_abi(manifest_path, c))
             for name, c in manifest.contracts.items()
@@ -66,9 +90,14 @@ class Activity:
         self.shipments = contract[SHIPMENTS]
         self.customs = contract[CUSTOMS]
         self.governance = contract[GOVERNANCE]
+        self.escrow = contract[ESCROW]
+        self.token = contract[SETTLEMENT_TOKEN]
+        self.iot = contract[IOT]
+        self.iot_domain = Eip712Domain.from_erc5267(self.iot.functions.eip712Domain().call())
         self.owner = owner
         self.serial = 0
         self.references = 0
+        self.devices = 0
         self.sent = 0
         self.last_tx: Any = None
 
@@ -144,10 +173,135 @@ class Activity:
         self.send(self.governance.functions.vote(created["args"]["proposalId"], True), self.who.shunde_authority)
 
     def mixed(self, journeys: int) -> list[bytes]:
-        """`journeys` shipments of every kind, and a member admitted by vote."""
+        """`journeys` shipments of every kind, each financed (to the ends of `OUTCOMES` in turn) and watched by an
+        IoT device whose breach raises an alert (resolved on every other journey; the device revoked and the
+        gateway's authorisation withdrawn on every third), and a member admitted by vote."""
         sids = []
         for i in range(journeys):
-            sids.append(self.journey(1 + i % 3, discrepancy=i % 3 == 1, hold=i % 4 == 2))
+            sid = self.journey(1 + i % 3, discrepancy=i % 3 == 1, hold=i % 4 == 2)
+            sids.append(sid)
             if i == 0:
                 self.admit_member(self.who.outsider, "Newcomer Trading")
+            self.finance(sid, OUTCOMES[i % len(OUTCOMES)])
+            self.watch(sid, resolve=i % 2 == 0, revoke=i % 3 == 1)
         return sids
+
+    # ------------------------------------------------------------------ trade finance
+
+    def now(self) -> int:
+        """The latest block's time."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def warp(self, seconds: int) -> None:
+        """Mine a block `seconds` later than the chain's clock."""
+        self.w3.provider.make_request("evm_increaseTime", [seconds])
+        self.w3.provider.make_request("evm_mine", [])
+
+    def mint(self, to: str, amount: int) -> None:
+        """The issuer mints settlement tokens to `to`, who lets the escrow draw them."""
+        self.send(self.token.functions.mint(to, amount, keccak(text="activity deposit")), self.who.issuer)
+        self.send(self.token.functions.approve(self.escrow.address, amount), to)
+
+    def request(self, sid: bytes, product: Product = Product.ECOMMERCE) -> int:
+        """The shipper asks for financing of `sid`; returns the financing id."""
+        receipt = self.send(self.escrow.functions.request(sid, int(product)), self.who.shipper)
+        (requested,) = self.escrow.events.FinancingRequested().process_receipt(receipt, errors=DISCARD)
+        return int(requested["args"]["financingId"])
+
+    def offer(self, fid: int, *, fund_by: int = 24 * HOUR, release_by: int = 240 * HOUR, maturity: int = 2_160 * HOUR):
+        """The financier offers `PRINCIPAL` at `FEE_BPS`, released on clearance, deadlines from now."""
+        now = self.now()
+        terms = (self.token.address, PRINCIPAL, FEE_BPS, int(Condition.CLEARED), now + fund_by, now + release_by)
+        self.send(self.escrow.functions.offer(fid, (*terms, now + maturity)), self.who.financier)
+
+    def funded(self, sid: bytes, product: Product = Product.ECOMMERCE, **deadlines: int) -> int:
+        """A financing of `sid` requested, offered, accepted and funded; returns its id."""
+        fid = self.request(sid, product)
+        self.offer(fid, **deadlines)
+        self.send(self.escrow.functions.accept(fid), self.who.shipper)
+        self.mint(self.who.financier, PRINCIPAL)
+        self.send(self.escrow.functions.fund(fid), self.who.financier)
+        return fid
+
+    def withdraw(self, account: str) -> None:
+        self.send(self.escrow.functions.withdraw(self.token.address, account), account)
+
+    def finance(self, sid: bytes, outcome: str) -> int:
+        """Finance `sid` (cleared by its journey) to `outcome`; returns the financing's id.
+
+        repaid: a request cancelled first, then e-commerce financing released and repaid by the consignee in two
+        parts; rebate: a tax-rebate advance settled by the tax authority recording the rebate paid; refunded: an
+        offer left to expire first, then funds not released by `releaseBy` refunded; defaulted: released, part
+        repaid, not the rest by maturity. Exporter and financier withdraw what they are credited, except after a
+        default (their credits stay in the escrow)."""
+        due = amount_due(PRINCIPAL, FEE_BPS)
+        if outcome == "repaid":
+            self.send(self.escrow.functions.cancel(self.request(sid)), self.who.shipper)
+            fid = self.funded(sid)
+            self.send(self.escrow.functions.release(fid), self.who.consignee)
+            self.mint(self.who.consignee, due)
+            self.send(self.escrow.functions.repay(fid, due // 2), self.who.consignee)
+            self.send(self.escrow.functions.repay(fid, due), self.who.consignee)  # only the rest is taken
+        elif outcome == "rebate":
+            fid = self.funded(sid, Product.TAX_REBATE)
+            self.send(self.escrow.functions.release(fid), self.who.carrier)  # anyone may release
+            ref = keccak(text=f"rebate paid {sid.hex()}")
+            self.send(self.escrow.functions.recordRebatePaid(fid, ref), self.who.tax_authority)
+        elif outcome == "refunded":
+            expiring = self.request(sid)
+            self.offer(expiring, fund_by=HOUR, release_by=2 * HOUR, maturity=3 * HOUR)
+            self.warp(2 * HOUR)
+            self.send(self.escrow.functions.expire(expiring), self.who.carrier)
+            fid = self.funded(sid, fund_by=HOUR, release_by=2 * HOUR, maturity=3 * HOUR)
+            self.warp(3 * HOUR)
+            self.send(self.escrow.functions.refund(fid), self.who.carrier)  # anyone, after releaseBy
+        elif outcome == "defaulted":
+            fid = self.funded(sid, fund_by=HOUR, release_by=2 * HOUR, maturity=3 * HOUR)
+            self.send(self.escrow.functions.release(fid), self.who.consignee)
+            self.mint(self.who.consignee, due // 3)
+            self.send(self.escrow.functions.repay(fid, due // 3), self.who.consignee)
+            self.warp(4 * HOUR)
+            self.send(self.escrow.functions.markDefaulted(fid), self.who.carrier)
+            return fid
+        else:
+            raise ValueError(f"no financing outcome {outcome!r}: one of {', '.join(OUTCOMES)}")
+        if outcome != "rebate":  # the rebate was paid to the financier outside the escrow
+            self.withdraw(self.who.financier)
+        if outcome != "refunded":
+            self.withdraw(self.who.shipper)
+        return fid
+
+    # ------------------------------------------------------------------ IoT
+
+    def watch(self, sid: bytes, *, resolve: bool = True, revoke: bool = False) -> int:
+        """The shipper authorises the pilot gateway on `sid` and sets frozen-cargo rules; the gateway registers a
+        temperature device with a key of its own, binds it to container 0, anchors a batch of three of its readings
+        and reports a fourth, -12 °C, as a breach. Shekou customs resolves the alert if `resolve`; if `revoke`, the
+        shipper withdraws the gateway's authorisation and the gateway revokes the device. Returns the alert id."""
+        gateway = self.who.iot_gateway
+        self.send(self.iot.functions.authoriseGateway(sid, gateway, True), self.who.shipper)
+        self.send(self.iot.functions.setRules(sid, FROZEN.to_chain()), self.who.shipper)
+        self.devices += 1
+        device_id = keccak(text=f"{self.owner} device {self.devices}")
+        key = keccak(text=f"{self.owner} device key {self.devices}")
+        kind = DeviceKind.TEMPERATURE
+        self.send(self.iot.functions.registerDevice(device_id, Account.from_key(key).address, int(kind)), gateway)
+        self.send(self.iot.functions.bindDevice(device_id, sid, 0), gateway)
+        container = bytes(self.iot.functions.getDevice(device_id).call()[6]).decode()
+        taken = self.now() - 600
+        readings = [Reading(device_id, container, kind, -1_800 + n, taken + n, n + 1) for n in range(3)]
+        root = MerkleTree([r.leaf() for r in readings]).root
+        self.send(self.iot.functions.anchorBatch(root, 3), gateway)
+        breach = Reading(device_id, container, kind, -1_200, taken + 3, 4)
+        signature = sign_typed_data(key, reading_typed_data(self.iot_domain, breach))
+        receipt = self.send(self.iot.functions.reportBreach(breach.to_chain(), signature), gateway)
+        (raised,) = self.iot.events.AlertRaised().process_receipt(receipt, errors=DISCARD)
+        alert_id = int(raised["args"]["alertId"])
+        if resolve:
+            self.send(
+                self.iot.functions.resolveAlert(alert_id, "reefer restarted, cargo inspected"), self.who.shekou_customs
+            )
+        if revoke:
+            self.send(self.iot.functions.authoriseGateway(sid, gateway, False), self.who.shipper)
+            self.send(self.iot.functions.revokeDevice(device_id), gateway)
+        return alert_id

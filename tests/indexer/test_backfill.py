@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from portlink.domain.finance import Condition, FinancingState, Product
+from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
 from portlink.indexer import schema
 from portlink.indexer.bulk import COPY_THRESHOLD
 from portlink.indexer.catalog import to_json
@@ -62,6 +64,10 @@ def test_backfill_stores_every_log_of_every_contract_decoded_as_web3_decodes_it(
         ("CustomsClearance", "HoldReleased"),
         ("CustomsClearance", "DeclarationCleared"),
         ("ConsortiumGovernance", "VoteCast"),
+        ("TradeFinanceEscrow", "FinancingDefaulted"),
+        ("TradeFinanceEscrow", "RebateRecorded"),
+        ("IoTMonitor", "AlertResolved"),
+        ("IoTMonitor", "BatchAnchored"),
     } <= names
 
     # Projections: current state of each shipment and declaration, milestones, documents, decisions, holds.
@@ -100,6 +106,8 @@ def test_backfill_stores_every_log_of_every_contract_decoded_as_web3_decodes_it(
     assert (anvil.activity.who.shekou_customs, "CUSTOMS", "CNSHK") in roles
     assert (anvil.activity.who.outsider, "SHIPPER", "") in roles
     assert {p["code"] for p in _rows(engine, schema.ports)} == {"CNSHK", "CNSUD"}
+    _assert_financings_as_the_escrow_holds_them(anvil.activity, engine)
+    _assert_iot_as_the_monitor_holds_it(anvil.activity, engine, sids)
 
     # Confirmation: rows deeper than `confirmations` blocks are confirmed, the newest ones are not.
     state = indexer.store.state()
@@ -108,6 +116,136 @@ def test_backfill_stores_every_log_of_every_contract_decoded_as_web3_decodes_it(
     assert state.final_block == head - SMALL.confirmations
     for row in _rows(engine, schema.events):
         assert row["confirmed"] is (row["block_number"] <= state.final_block)
+
+
+ZERO = "0x" + "00" * 20
+
+
+def _struct(contract, function: str, *args) -> dict:
+    """A getter's struct result by field name."""
+    (abi,) = [f for f in contract.abi if f.get("name") == function and f["type"] == "function"]
+    names = [c["name"] for c in abi["outputs"][0]["components"]]
+    return dict(zip(names, getattr(contract.functions, function)(*args).call(), strict=True))
+
+
+def _assert_financings_as_the_escrow_holds_them(activity, engine):
+    """Every financing row is the escrow's `getFinancing` (NULL where the chain has zero: terms not offered, not
+    funded), every credit row its `withdrawable`; and the journeys' ends are all there."""
+    escrow, who = activity.escrow, activity.who
+    rows = {r["financing_id"]: r for r in _rows(engine, schema.financings)}
+    assert sorted(rows) == list(range(1, escrow.functions.financingCount().call() + 1))
+    for fid, row in rows.items():
+        chain = _struct(escrow, "getFinancing", fid)
+        assert {
+            "state": FinancingState[row["state"]],
+            "product": Product[row["product"]],
+            "condition": Condition[row["condition"] or "NONE"],
+            "feeBps": row["fee_bps"] or 0,
+            "fundBy": row["fund_by"] or 0,
+            "releaseBy": row["release_by"] or 0,
+            "maturity": row["maturity"] or 0,
+            "shipmentId": bytes.fromhex(row["shipment_id"][2:]),
+            "exporter": row["exporter"],
+            "financier": row["financier"] or ZERO,
+            "token": row["token"] or ZERO,
+            **{k: int(row[k] or 0) for k in ("amount", "funded", "released", "refunded", "repaid", "due")},
+        } == chain, f"financing {fid}"
+        assert row["requested_at"] is not None
+        assert (row["funded_at"] is not None) is (chain["funded"] > 0)
+        assert (row["released_at"] is not None) is (chain["released"] > 0)
+    ends = {r["state"] for r in rows.values()}
+    assert ends == {"CANCELLED", "REPAID", "EXPIRED", "REFUNDED", "DEFAULTED"}
+    (refunded,) = [r for r in rows.values() if r["state"] == "REFUNDED"]
+    assert refunded["refund_reason"] == "RELEASE_DEADLINE_PASSED"
+    (rebate,) = [r for r in rows.values() if r["product"] == "TAX_REBATE"]
+    assert (rebate["state"], rebate["rebate_recorded_by"]) == ("REPAID", who.tax_authority)
+    assert rebate["rebate_payment_ref"].startswith("0x")
+    assert int(rebate["rebate_payment_ref"], 16) != 0
+    assert all(r["rebate_payment_ref"] is None for r in rows.values() if r is not rebate)
+    (defaulted,) = [r for r in rows.values() if r["state"] == "DEFAULTED"]
+    assert 0 < int(defaulted["repaid"]) < int(defaulted["due"])
+
+    credits = {(r["token"], r["account"]): r for r in _rows(engine, schema.escrow_credits)}
+    token = activity.token.address
+    assert {account for _, account in credits} == {who.shipper, who.financier}
+    for (credit_token, account), row in credits.items():
+        assert credit_token == token
+        assert int(row["withdrawable"]) == escrow.functions.withdrawable(token, account).call()
+        assert int(row["credited"]) - int(row["withdrawn"]) == int(row["withdrawable"])
+    assert int(credits[(token, who.shipper)]["withdrawable"]) > 0  # the defaulted financing's release, kept
+    assert sum(int(r["withdrawable"]) for r in credits.values()) <= escrow.functions.totalOwed(token).call()
+
+
+def _assert_iot_as_the_monitor_holds_it(activity, engine, sids):
+    """Devices, alerts, batches, gateway authorisations and rules as the monitor's getters answer."""
+    iot, who = activity.iot, activity.who
+    devices = _rows(engine, schema.iot_devices)
+    assert len(devices) == len(sids)
+    for row in devices:
+        chain = _struct(iot, "getDevice", bytes.fromhex(row["device_id"][2:]))
+        assert {
+            "state": DeviceState[row["state"]],
+            "kind": DeviceKind[row["kind"]],
+            "containerIndex": row["container_index"],
+            "lastSequence": row["last_sequence"],
+            "gateway": row["gateway"],
+            "signer": row["signer"],
+            "container": row["container"].encode(),
+            "shipmentId": bytes.fromhex(row["shipment_id"][2:]),
+        } == chain
+    assert {d["state"] for d in devices} == {"ACTIVE", "REVOKED"}
+
+    alerts = {r["alert_id"]: r for r in _rows(engine, schema.iot_alerts)}
+    assert sorted(alerts) == list(range(1, iot.functions.alertCount().call() + 1))
+    for alert_id, row in alerts.items():
+        chain = _struct(iot, "getAlert", alert_id)
+        assert {
+            "state": AlertState[row["state"]],
+            "kind": DeviceKind[row["kind"]],
+            "rule": Rule[row["rule"]],
+            "value": row["value"],
+            "readingTimestamp": row["reading_timestamp"],
+            "raisedAt": row["raised_at"],
+            "shipmentId": bytes.fromhex(row["shipment_id"][2:]),
+            "deviceId": bytes.fromhex(row["device_id"][2:]),
+            "resolvedBy": row["resolved_by"] or ZERO,
+        } == chain
+        assert (row["kind"], row["rule"], row["value"], row["sequence"]) == ("TEMPERATURE", "TEMPERATURE", -1200, 4)
+    resolved = [a for a in alerts.values() if a["state"] == "RESOLVED"]
+    assert resolved
+    assert all(a["reason"] and a["resolved_by"] == who.shekou_customs for a in resolved)
+    assert any(a["state"] == "OPEN" and a["reason"] is None for a in alerts.values())
+    for sid in sids:
+        assert iot.functions.openAlerts(sid).call() == sum(
+            a["state"] == "OPEN" for a in alerts.values() if a["shipment_id"] == "0x" + sid.hex()
+        )
+
+    batches = {r["batch_id"]: r for r in _rows(engine, schema.iot_batches)}
+    assert sorted(batches) == list(range(1, iot.functions.batchCount().call() + 1))
+    for batch_id, row in batches.items():
+        chain = _struct(iot, "getBatch", batch_id)
+        assert chain == {
+            "root": bytes.fromhex(row["root"][2:]),
+            "count": row["count"],
+            "anchoredAt": row["block_timestamp"],
+            "gateway": row["gateway"],
+        }
+
+    authorisations = _rows(engine, schema.iot_gateway_authorisations)
+    assert {(a["authorised"], a["set_by"]) for a in authorisations} == {(True, who.shipper), (False, who.shipper)}
+    for row in authorisations:
+        sid = bytes.fromhex(row["shipment_id"][2:])
+        assert iot.functions.isAuthorisedGateway(sid, row["gateway"]).call() is row["authorised"]
+    rules = _rows(engine, schema.iot_rules)
+    assert {(tuple(r["enabled"]), tuple(r["corridor"]), r["min_temperature"]) for r in rules} == {
+        (("TEMPERATURE", "CORRIDOR", "SHOCK"), ("CNSHK", "HKHKG", "CNSUD"), -2500)
+    }
+    for row in rules:
+        enabled, low, high, shock, corridor = iot.functions.getRules(bytes.fromhex(row["shipment_id"][2:])).call()
+        assert sum(Rule[name] for name in row["enabled"]) == enabled
+        assert (row["min_temperature"], row["max_temperature"], row["max_shock"]) == (low, high, shock)
+        assert row["corridor"] == [bytes(c).decode() for c in corridor]
+        assert row["set_by"] == who.shipper
 
 
 def _try(event, log):

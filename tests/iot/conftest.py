@@ -29,18 +29,6 @@ REEFER_RULES = Rules(
 NOW = 1_700_000_000  # a reading time safely in the chain's past
 
 
-class DeviceState:
-    """IIoTMonitor.DeviceState."""
-
-    NONE, ACTIVE, REVOKED = range(3)
-
-
-class AlertState:
-    """IIoTMonitor.AlertState."""
-
-    NONE, OPEN, RESOLVED = range(3)
-
-
 @pytest.fixture(scope="session")
 def iot(project, deployment):
     """The IoTMonitor of the real pilot deployment."""

@@ -6,10 +6,10 @@ import pytest
 from ape.exceptions import ContractLogicError
 from hexbytes import HexBytes
 from portlink.domain.consortium import Role
-from portlink.domain.iot import DeviceKind, Rule, Rules
+from portlink.domain.iot import DeviceKind, DeviceState, Rule, Rules
 
 from tests.conftest import HONG_KONG, error_data, reverts
-from tests.iot.conftest import REEFER_RULES, DeviceState
+from tests.iot.conftest import REEFER_RULES
 from tests.shipments.conftest import State, container, ev, logs, pool_number
 
 NO_PORT = bytes(5)

@@ -8,10 +8,10 @@ from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 from portlink.domain.customs import Decision
 from portlink.domain.eip712 import Eip712Domain
-from portlink.domain.iot import DeviceKind, Rule, Rules, broken_rule, position_value, reading_typed_data
+from portlink.domain.iot import AlertState, DeviceKind, Rule, Rules, broken_rule, position_value, reading_typed_data
 
 from tests.conftest import SHEKOU, SHUNDE, reverts
-from tests.iot.conftest import NOW, REEFER_RULES, AlertState
+from tests.iot.conftest import NOW, REEFER_RULES
 from tests.shipments.conftest import MSCU, State, ev, logs
 
 RESOLUTION = "reefer restarted at Shekou CY; cargo inspected and released by CIQ"

@@ -13,9 +13,11 @@ from portlink import __version__
 from portlink.api import problems
 from portlink.api.deps import RuntimeDep
 from portlink.api.routes import (
+    alerts,
     audit,
     consortium,
     declarations,
+    devices,
     documents,
     events,
     financings,
@@ -82,7 +84,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         financings.withdrawals,
         operations.router,
         audit.audit,
-        audit.alerts,
+        alerts.alerts,
+        devices.router,
         events.router,
         telemetry.router,
     ):

@@ -79,3 +79,9 @@ def get_write_options(
 
 
 WriteDep = Annotated[WriteOptions, Depends(get_write_options)]
+
+#: The largest integer SQLite and PostgreSQL (BIGINT) store: bigger offsets and block numbers find nothing anyway,
+#: and passed on they fail the database driver (a 500) instead of the request (a 422).
+MAX_SQL_INTEGER = 2**63 - 1
+#: Where a page of a list starts.
+Offset = Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER, description="Rows to skip.")]

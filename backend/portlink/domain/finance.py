@@ -66,6 +66,14 @@ class FinancingState(IntEnum):
     CANCELLED = 10
 
 
+class RefundReason(IntEnum):
+    """``ITradeFinanceEscrow.RefundReason``: why funds went back to the financier."""
+
+    NONE = 0
+    DECLARATION_REJECTED = 1
+    RELEASE_DEADLINE_PASSED = 2
+
+
 #: A financing in these states holds its shipment: no other may be funded.
 ACTIVE_STATES = frozenset({FinancingState.FUNDED, FinancingState.RELEASED, FinancingState.DEFAULTED})
 

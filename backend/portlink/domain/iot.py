@@ -48,6 +48,22 @@ class DeviceKind(IntEnum):
     SHOCK = 4  #: peak acceleration in milli-g
 
 
+class DeviceState(IntEnum):
+    """``IIoTMonitor.DeviceState``: a device is active from registration until its gateway revokes it (final)."""
+
+    NONE = 0
+    ACTIVE = 1
+    REVOKED = 2
+
+
+class AlertState(IntEnum):
+    """``IIoTMonitor.AlertState``: an alert is open from the breach until customs resolves it (final)."""
+
+    NONE = 0
+    OPEN = 1
+    RESOLVED = 2
+
+
 class Rule(IntFlag):
     """The bits of ``IIoTMonitor.Rules.enabled`` (and an alert's ``rule``)."""
 

@@ -7,22 +7,25 @@ row and every block that changes it, the projector records the row as it was bef
 restores every projection exactly. Rows with one row per event (milestones, documents, decisions) carry their
 log's key and are rolled back by block number like the log itself.
 
-Events without a handler (governance proposals, parameters, nonces, contracts added later such as the escrow)
-are still stored, decoded, in ``events``; a projection for them is a handler here and a table in ``schema``.
+Events without a handler (governance proposals, parameters, nonces, token transfers) are still stored, decoded,
+in ``events``; a projection for them is a handler here and a table in ``schema``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import IntEnum, IntFlag
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table, and_, bindparam, delete, insert, select
 
-from portlink.deployment.deploy import CUSTOMS, REGISTRY, SHIPMENTS
+from portlink.deployment.deploy import CUSTOMS, ESCROW, IOT, REGISTRY, SHIPMENTS
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision, DeclarationState
+from portlink.domain.finance import Condition, FinancingState, Product, RefundReason
+from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
 from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
 from portlink.indexer import schema
 from portlink.indexer.bulk import insert_rows, upsert_rows
@@ -218,13 +221,13 @@ def ascii_of(value: str) -> str:
     return bytes.fromhex(value[2:]).rstrip(b"\0").decode("ascii", errors="replace")
 
 
-def _name(
-    enum: type[Milestone | ShipmentState | DocumentType | DiscrepancyKind | Decision | DeclarationState], value: int
-) -> str:
+def _name(enum: type[IntEnum] | type[IntFlag], value: int) -> str:
+    """The name of ``value`` in ``enum`` (a contract's enum, or a single rule bit), or the number if it has none."""
     try:
-        return enum(value).name
+        name = enum(value).name
     except ValueError:
         return str(value)
+    return name if name is not None else str(value)
 
 
 # ---------------------------------------------------------------------------------------------------- handlers
@@ -511,4 +514,244 @@ def _declaration_cleared(p: Projector, e: Event) -> None:
         cleared_version=a["version"],
         origin_officer=a["originOfficer"],
         destination_officer=a["destinationOfficer"],
+    )
+
+
+# ------------------------------------------------------------------ trade-finance escrow
+#
+# Amounts are uint128/uint256: decoded as decimal strings, and kept as such (exact in any SQL database).
+
+
+def _financing(e: Event) -> Key:
+    return (int(e.args["financingId"]),)
+
+
+@handles(ESCROW, "FinancingRequested")
+def _financing_requested(p: Projector, e: Event) -> None:
+    a = e.args
+    p.put(
+        schema.financings,
+        financing_id=int(a["financingId"]),
+        shipment_id=a["shipmentId"],
+        exporter=a["exporter"],
+        product=_name(Product, a["product"]),
+        state=FinancingState.REQUESTED.name,  # its FinancingStateChanged came first, before the row existed
+        financier=None,
+        token=None,
+        amount=None,
+        fee_bps=None,
+        condition=None,
+        fund_by=None,
+        release_by=None,
+        maturity=None,
+        funded=None,
+        due=None,
+        released="0",
+        refunded="0",
+        repaid="0",
+        refund_reason=None,
+        rebate_payment_ref=None,
+        rebate_recorded_by=None,
+        requested_block=e.block_number,
+        requested_transaction=e.transaction_hash,
+        requested_at=e.block_timestamp,
+        funded_at=None,
+        released_at=None,
+    )
+
+
+@handles(ESCROW, "FinancingOffered")
+def _financing_offered(p: Projector, e: Event) -> None:
+    a = e.args
+    p.update(
+        schema.financings,
+        _financing(e),
+        financier=a["financier"],
+        token=a["token"],
+        amount=str(a["amount"]),
+        fee_bps=a["feeBps"],
+        condition=_name(Condition, a["condition"]),
+        fund_by=int(a["fundBy"]),
+        release_by=int(a["releaseBy"]),
+        maturity=int(a["maturity"]),
+    )
+
+
+@handles(ESCROW, "FinancingStateChanged")
+def _financing_state(p: Projector, e: Event) -> None:
+    p.update(schema.financings, _financing(e), state=_name(FinancingState, e.args["state"]))
+
+
+@handles(ESCROW, "FinancingFunded")
+def _financing_funded(p: Projector, e: Event) -> None:
+    a = e.args
+    p.update(schema.financings, _financing(e), funded=str(a["funded"]), due=str(a["due"]), funded_at=e.block_timestamp)
+
+
+@handles(ESCROW, "FinancingReleased")
+def _financing_released(p: Projector, e: Event) -> None:
+    p.update(schema.financings, _financing(e), released=str(e.args["amount"]), released_at=e.block_timestamp)
+
+
+@handles(ESCROW, "RepaymentReceived")
+def _repayment_received(p: Projector, e: Event) -> None:
+    p.update(schema.financings, _financing(e), repaid=str(e.args["repaid"]))
+
+
+@handles(ESCROW, "RebateRecorded")
+def _rebate_recorded(p: Projector, e: Event) -> None:
+    a = e.args
+    p.update(schema.financings, _financing(e), rebate_payment_ref=a["paymentRef"], rebate_recorded_by=a["taxAuthority"])
+
+
+@handles(ESCROW, "FinancingRefunded")
+def _financing_refunded(p: Projector, e: Event) -> None:
+    a = e.args
+    p.update(
+        schema.financings, _financing(e), refunded=str(a["amount"]), refund_reason=_name(RefundReason, a["reason"])
+    )
+
+
+def _credit(p: Projector, token: str, account: str, *, credited: int = 0, withdrawn: int = 0) -> None:
+    row = p.get(schema.escrow_credits, token, account)
+    before = {"withdrawable": 0, "credited": 0, "withdrawn": 0} if row is None else row
+    p.put(
+        schema.escrow_credits,
+        token=token,
+        account=account,
+        withdrawable=str(int(before["withdrawable"]) + credited - withdrawn),
+        credited=str(int(before["credited"]) + credited),
+        withdrawn=str(int(before["withdrawn"]) + withdrawn),
+    )
+
+
+@handles(ESCROW, "Credited")
+def _credited(p: Projector, e: Event) -> None:
+    a = e.args
+    _credit(p, a["token"], a["account"], credited=int(a["amount"]))
+
+
+@handles(ESCROW, "Withdrawn")
+def _withdrawn(p: Projector, e: Event) -> None:
+    a = e.args
+    _credit(p, a["token"], a["account"], withdrawn=int(a["amount"]))
+
+
+# ------------------------------------------------------------------ IoT monitor
+
+
+@handles(IOT, "DeviceRegistered")
+def _device_registered(p: Projector, e: Event) -> None:
+    a = e.args
+    p.put(
+        schema.iot_devices,
+        device_id=a["deviceId"],
+        gateway=a["gateway"],
+        signer=a["signer"],
+        kind=_name(DeviceKind, a["kind"]),
+        state=DeviceState.ACTIVE.name,
+        shipment_id=None,
+        container_index=None,
+        container=None,
+        last_sequence=0,
+        last_reading_at=None,
+    )
+
+
+@handles(IOT, "DeviceRevoked")
+def _device_revoked(p: Projector, e: Event) -> None:
+    p.update(schema.iot_devices, (e.args["deviceId"],), state=DeviceState.REVOKED.name)
+
+
+@handles(IOT, "DeviceBound")
+def _device_bound(p: Projector, e: Event) -> None:
+    a = e.args
+    p.update(
+        schema.iot_devices,
+        (a["deviceId"],),
+        shipment_id=a["shipmentId"],
+        container_index=a["containerIndex"],
+        container=ascii_of(a["container"]),
+    )
+
+
+@handles(IOT, "GatewayAuthorised")
+def _gateway_authorised(p: Projector, e: Event) -> None:
+    a = e.args
+    p.put(
+        schema.iot_gateway_authorisations,
+        shipment_id=a["shipmentId"],
+        gateway=a["gateway"],
+        authorised=a["authorised"],
+        set_by=a["setBy"],
+    )
+
+
+@handles(IOT, "RulesSet")
+def _rules_set(p: Projector, e: Event) -> None:
+    a = e.args
+    p.put(
+        schema.iot_rules,
+        shipment_id=a["shipmentId"],
+        enabled=[rule.name for rule in Rule if rule and rule & a["enabled"]],
+        min_temperature=int(a["minTemperature"]),
+        max_temperature=int(a["maxTemperature"]),
+        max_shock=int(a["maxShock"]),
+        corridor=[ascii_of(code) for code in a["corridor"]],
+        set_by=a["setBy"],
+    )
+
+
+@handles(IOT, "BatchAnchored")
+def _batch_anchored(p: Projector, e: Event) -> None:
+    a = e.args
+    p.append(schema.iot_batches, e, batch_id=int(a["batchId"]), gateway=a["gateway"], root=a["root"], count=a["count"])
+
+
+@handles(IOT, "ReadingReported")
+def _reading_reported(p: Projector, e: Event) -> None:
+    # `reportBreach` emits this right before the AlertRaised of the same reading, which carries neither the
+    # sequence nor the device's time: the device row holds them for it (as the monitor's `lastSequence` does).
+    a = e.args
+    p.update(
+        schema.iot_devices, (a["deviceId"],), last_sequence=int(a["sequence"]), last_reading_at=int(a["timestamp"])
+    )
+
+
+@handles(IOT, "AlertRaised")
+def _alert_raised(p: Projector, e: Event) -> None:
+    a = e.args
+    device = p.get(schema.iot_devices, a["deviceId"])
+    if device is None:  # the monitor raises alerts only for registered devices
+        return
+    p.put(
+        schema.iot_alerts,
+        alert_id=int(a["alertId"]),
+        shipment_id=a["shipmentId"],
+        device_id=a["deviceId"],
+        kind=device["kind"],
+        rule=_name(Rule, a["rule"]),
+        value=int(a["value"]),
+        sequence=device["last_sequence"],
+        reading_timestamp=device["last_reading_at"],
+        state=AlertState.OPEN.name,
+        raised_block=e.block_number,
+        raised_transaction=e.transaction_hash,
+        raised_at=e.block_timestamp,
+        resolved_by=None,
+        reason=None,
+        resolved_at=None,
+    )
+
+
+@handles(IOT, "AlertResolved")
+def _alert_resolved(p: Projector, e: Event) -> None:
+    a = e.args
+    p.update(
+        schema.iot_alerts,
+        (int(a["alertId"]),),
+        state=AlertState.RESOLVED.name,
+        resolved_by=a["officer"],
+        reason=a["reason"],
+        resolved_at=e.block_timestamp,
     )

@@ -8,7 +8,8 @@ Three kinds of table:
 - the log itself: ``raw_logs`` exactly as the node returned them and ``events`` decoded from the manifest ABIs,
   both keyed by (block hash, log index);
 - projections the API reads: ports, members, roles, shipments, containers, milestones, discrepancies, documents,
-  declarations, customs decisions, holds, brokers. Each row carries the block that last changed it and whether
+  declarations, customs decisions, holds, brokers, financings and escrow credits, IoT devices, gateway
+  authorisations, rules, alerts and anchored batches. Each row carries the block that last changed it and whether
   that block is confirmed (``indexer_confirmations`` deep).
 """
 
@@ -291,6 +292,125 @@ brokers = Table(
     *_changed(),
 )
 
+# ------------------------------------------------------------------ trade-finance escrow
+
+AMOUNT = 80  # a uint256 as a decimal string (78 digits)
+
+financings = Table(
+    "financings",
+    metadata,
+    Column("financing_id", Block, primary_key=True, autoincrement=False),
+    Column("shipment_id", String(HASH), nullable=False, index=True),
+    Column("exporter", String(ADDRESS), nullable=False, index=True, comment="The shipment's shipper, who requested."),
+    Column("product", String(20), nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("financier", String(ADDRESS), nullable=True, index=True, comment="NULL until offered."),
+    Column("token", String(ADDRESS), nullable=True),
+    Column("amount", String(AMOUNT), nullable=True, comment="The principal offered (uint128, decimal string)."),
+    Column("fee_bps", Integer, nullable=True),
+    Column("condition", String(20), nullable=True),
+    Column("fund_by", Block, nullable=True, comment="Unix time."),
+    Column("release_by", Block, nullable=True, comment="Unix time."),
+    Column("maturity", Block, nullable=True, comment="Unix time."),
+    Column("funded", String(AMOUNT), nullable=True, comment="What the escrow received when funded."),
+    Column("due", String(AMOUNT), nullable=True, comment="Funded plus the fee: what repays the financing."),
+    Column("released", String(AMOUNT), nullable=False),
+    Column("refunded", String(AMOUNT), nullable=False),
+    Column("repaid", String(AMOUNT), nullable=False),
+    Column("refund_reason", String(30), nullable=True),
+    Column("rebate_payment_ref", String(HASH), nullable=True),
+    Column("rebate_recorded_by", String(ADDRESS), nullable=True),
+    Column("requested_block", Block, nullable=False),
+    Column("requested_transaction", String(HASH), nullable=False),
+    Column("requested_at", Block, nullable=True, comment="Block time of the request."),
+    Column("funded_at", Block, nullable=True, comment="Block time of the funding."),
+    Column("released_at", Block, nullable=True, comment="Block time of the release."),
+    *_changed(),
+)
+
+escrow_credits = Table(
+    "escrow_credits",
+    metadata,
+    Column("token", String(ADDRESS), primary_key=True),
+    Column("account", String(ADDRESS), primary_key=True),
+    Column("withdrawable", String(AMOUNT), nullable=False, comment="What the escrow's `withdrawable` answers."),
+    Column("credited", String(AMOUNT), nullable=False, comment="Every credit so far."),
+    Column("withdrawn", String(AMOUNT), nullable=False, comment="Every withdrawal so far."),
+    *_changed(),
+)
+
+# ------------------------------------------------------------------ IoT monitor
+
+iot_devices = Table(
+    "iot_devices",
+    metadata,
+    Column("device_id", String(HASH), primary_key=True),
+    Column("gateway", String(ADDRESS), nullable=False, index=True),
+    Column("signer", String(ADDRESS), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("shipment_id", String(HASH), nullable=True, index=True, comment="NULL while unbound."),
+    Column("container_index", Integer, nullable=True),
+    Column("container", String(11), nullable=True),
+    Column("last_sequence", Block, nullable=False, comment="Of the last reading accepted on chain; 0: none."),
+    Column("last_reading_at", Block, nullable=True, comment="Device time of that reading."),
+    *_changed(),
+)
+
+iot_gateway_authorisations = Table(
+    "iot_gateway_authorisations",
+    metadata,
+    Column("shipment_id", String(HASH), primary_key=True),
+    Column("gateway", String(ADDRESS), primary_key=True),
+    Column("authorised", Boolean, nullable=False),
+    Column("set_by", String(ADDRESS), nullable=False),
+    *_changed(),
+)
+
+iot_rules = Table(
+    "iot_rules",
+    metadata,
+    Column("shipment_id", String(HASH), primary_key=True),
+    Column("enabled", Json, nullable=False, comment="The rules checked, by name (TEMPERATURE, SEAL, ...)."),
+    Column("min_temperature", Block, nullable=False, comment="Degrees Celsius x 100."),
+    Column("max_temperature", Block, nullable=False),
+    Column("max_shock", Block, nullable=False, comment="Milli-g."),
+    Column("corridor", Json, nullable=False, comment="UN/LOCODEs."),
+    Column("set_by", String(ADDRESS), nullable=False),
+    *_changed(),
+)
+
+iot_alerts = Table(
+    "iot_alerts",
+    metadata,
+    Column("alert_id", Block, primary_key=True, autoincrement=False),
+    Column("shipment_id", String(HASH), nullable=False, index=True),
+    Column("device_id", String(HASH), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("rule", String(20), nullable=False),
+    Column("value", Block, nullable=False, comment="The breaching reading's value (meaning by kind)."),
+    Column("sequence", Block, nullable=False),
+    Column("reading_timestamp", Block, nullable=False, comment="Device time of the reading."),
+    Column("state", String(20), nullable=False, index=True),
+    Column("raised_block", Block, nullable=False),
+    Column("raised_transaction", String(HASH), nullable=False),
+    Column("raised_at", Block, nullable=True, comment="Block time: the monitor's `raisedAt`."),
+    Column("resolved_by", String(ADDRESS), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("resolved_at", Block, nullable=True),
+    *_changed(),
+)
+
+iot_batches = Table(
+    "iot_batches",
+    metadata,
+    *_appended(),
+    Column("batch_id", Block, nullable=False, index=True),
+    Column("gateway", String(ADDRESS), nullable=False, index=True),
+    Column("root", String(HASH), nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
 #: Projections whose rows change (rolled back through ``projection_undo``).
 ENTITY_TABLES = (
     ports,
@@ -302,9 +422,15 @@ ENTITY_TABLES = (
     declarations,
     customs_holds,
     brokers,
+    financings,
+    escrow_credits,
+    iot_devices,
+    iot_gateway_authorisations,
+    iot_rules,
+    iot_alerts,
 )
 #: Projections with one row per event (rolled back by block number).
-APPEND_TABLES = (milestones, documents, customs_decisions)
+APPEND_TABLES = (milestones, documents, customs_decisions, iot_batches)
 #: Everything a reorganisation rolls back by block number.
 LOG_TABLES = (raw_logs, events, *APPEND_TABLES)
 #: The tables whose contents follow from the chain alone (what two indexers of one chain agree on).

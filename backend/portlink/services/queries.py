@@ -9,13 +9,37 @@ from __future__ import annotations
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select
 
 from portlink.indexer import schema
+
+#: Ids above this are not in the index (SQL integers are 64-bit signed): a lookup of one finds nothing.
+MAX_ID = 2**63 - 1
 
 
 def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _page(conn: Connection, query: Any, order: list[Any], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """The total count of ``query``'s rows and the page of them at ``offset``, in ``order``."""
+    total = int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+    return total, _rows(conn, query.order_by(*order).limit(limit).offset(offset))
+
+
+def _forms(address: str) -> list[str]:
+    """An address as the index may spell it (EIP-55, as decoded, or lower case)."""
+    return [to_checksum_address(address), address.lower()]
+
+
+def _address(value: str | None) -> str | None:
+    return None if value is None else to_checksum_address(value)
+
+
+def _party_shipments(party: str) -> Any:
+    """``SELECT`` of the ids of the shipments ``party`` is the shipper, carrier or consignee of."""
+    s, forms = schema.shipments, _forms(party)
+    return select(s.c.shipment_id).where(or_(s.c.shipper.in_(forms), s.c.carrier.in_(forms), s.c.consignee.in_(forms)))
 
 
 class IndexQueries:
@@ -143,14 +167,9 @@ class IndexQueries:
         if state:
             query = query.where(s.c.state == state)
         if party:
-            forms = [to_checksum_address(party), party.lower()]
-            query = query.where(or_(s.c.shipper.in_(forms), s.c.carrier.in_(forms), s.c.consignee.in_(forms)))
+            query = query.where(s.c.shipment_id.in_(_party_shipments(party)))
         with self.engine.connect() as conn:
-            total = int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
-            rows = _rows(
-                conn,
-                query.order_by(s.c.registered_block.desc(), s.c.shipment_id).limit(limit).offset(offset),
-            )
+            total, rows = _page(conn, query, [s.c.registered_block.desc(), s.c.shipment_id], limit, offset)
         return total, [self._shipment(r) for r in rows]
 
     def shipment(self, shipment_id: str) -> dict[str, Any] | None:
@@ -309,6 +328,198 @@ class IndexQueries:
         d = schema.declarations
         with self.engine.connect() as conn:
             return [str(x) for x in conn.execute(select(d.c.declaration_id).where(d.c.shipment_id == shipment_id))]
+
+    # ------------------------------------------------------------------ financings
+
+    @staticmethod
+    def _financing(r: dict[str, Any]) -> dict[str, Any]:
+        owing = r["state"] in ("RELEASED", "DEFAULTED") and r["due"] is not None
+        return {
+            "financingId": r["financing_id"],
+            "shipmentId": r["shipment_id"],
+            "exporter": to_checksum_address(r["exporter"]),
+            "product": r["product"],
+            "state": r["state"],
+            "financier": _address(r["financier"]),
+            "token": _address(r["token"]),
+            "amount": r["amount"],
+            "feeBps": r["fee_bps"],
+            "condition": r["condition"],
+            "fundBy": r["fund_by"],
+            "releaseBy": r["release_by"],
+            "maturity": r["maturity"],
+            "funded": r["funded"],
+            "due": r["due"],
+            "released": r["released"],
+            "refunded": r["refunded"],
+            "repaid": r["repaid"],
+            "outstanding": str(max(int(r["due"]) - int(r["repaid"]), 0)) if owing else None,
+            "refundReason": r["refund_reason"],
+            "rebatePaymentRef": r["rebate_payment_ref"],
+            "rebateRecordedBy": _address(r["rebate_recorded_by"]),
+            "requestedBlock": r["requested_block"],
+            "requestedTransaction": r["requested_transaction"],
+            "requestedAt": r["requested_at"],
+            "fundedAt": r["funded_at"],
+            "releasedAt": r["released_at"],
+            "blockNumber": r["block_number"],
+            "confirmed": bool(r["confirmed"]),
+        }
+
+    def financing(self, financing_id: int) -> dict[str, Any] | None:
+        """One financing, or ``None``."""
+        if not 0 < financing_id <= MAX_ID:
+            return None
+        f = schema.financings
+        with self.engine.connect() as conn:
+            rows = _rows(conn, select(f).where(f.c.financing_id == financing_id))
+        return self._financing(rows[0]) if rows else None
+
+    def financings(
+        self,
+        *,
+        state: str | None = None,
+        exporter: str | None = None,
+        financier: str | None = None,
+        shipment: str | None = None,
+        viewer: str | None = None,
+        open_requests: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Financings matching the filters, newest first, with the total count. With ``viewer``, only those it is
+        the exporter or financier of or a party of the shipment of, and (``open_requests``) requests still
+        awaiting an offer."""
+        f = schema.financings
+        query = select(f)
+        if state:
+            query = query.where(f.c.state == state)
+        if exporter:
+            query = query.where(f.c.exporter.in_(_forms(exporter)))
+        if financier:
+            query = query.where(f.c.financier.in_(_forms(financier)))
+        if shipment:
+            query = query.where(f.c.shipment_id == shipment.lower())
+        if viewer:
+            forms = _forms(viewer)
+            visible: list[ColumnElement[bool]] = [
+                f.c.exporter.in_(forms),
+                f.c.financier.in_(forms),
+                f.c.shipment_id.in_(_party_shipments(viewer)),
+            ]
+            if open_requests:
+                visible.append(f.c.state == "REQUESTED")
+            query = query.where(or_(*visible))
+        with self.engine.connect() as conn:
+            total, rows = _page(conn, query, [f.c.financing_id.desc()], limit, offset)
+        return total, [self._financing(r) for r in rows]
+
+    # ------------------------------------------------------------------ IoT
+
+    @staticmethod
+    def _device(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "deviceId": r["device_id"],
+            "gateway": to_checksum_address(r["gateway"]),
+            "signer": to_checksum_address(r["signer"]),
+            "kind": r["kind"],
+            "state": r["state"],
+            "shipmentId": r["shipment_id"],
+            "containerIndex": r["container_index"],
+            "container": r["container"],
+            "lastSequence": r["last_sequence"],
+            "lastReadingAt": r["last_reading_at"],
+            "blockNumber": r["block_number"],
+            "confirmed": bool(r["confirmed"]),
+        }
+
+    def device(self, device_id: str) -> dict[str, Any] | None:
+        """One IoT device, or ``None``."""
+        d = schema.iot_devices
+        with self.engine.connect() as conn:
+            rows = _rows(conn, select(d).where(d.c.device_id == device_id.lower()))
+        return self._device(rows[0]) if rows else None
+
+    def devices(
+        self,
+        *,
+        shipment: str | None = None,
+        gateway: str | None = None,
+        viewer: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """IoT devices by bound shipment and gateway, in id order, with the total count. With ``viewer``, only
+        the devices it is the gateway of or that watch a shipment it is a party of."""
+        d = schema.iot_devices
+        query = select(d)
+        if shipment:
+            query = query.where(d.c.shipment_id == shipment.lower())
+        if gateway:
+            query = query.where(d.c.gateway.in_(_forms(gateway)))
+        if viewer:
+            query = query.where(or_(d.c.gateway.in_(_forms(viewer)), d.c.shipment_id.in_(_party_shipments(viewer))))
+        with self.engine.connect() as conn:
+            total, rows = _page(conn, query, [d.c.device_id], limit, offset)
+        return total, [self._device(r) for r in rows]
+
+    @staticmethod
+    def _alert(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "alertId": r["alert_id"],
+            "shipmentId": r["shipment_id"],
+            "deviceId": r["device_id"],
+            "kind": r["kind"],
+            "rule": r["rule"],
+            "value": r["value"],
+            "sequence": r["sequence"],
+            "readingTimestamp": r["reading_timestamp"],
+            "state": r["state"],
+            "raisedBlock": r["raised_block"],
+            "raisedTransaction": r["raised_transaction"],
+            "raisedAt": r["raised_at"],
+            "resolvedBy": _address(r["resolved_by"]),
+            "reason": r["reason"],
+            "resolvedAt": r["resolved_at"],
+            "blockNumber": r["block_number"],
+            "confirmed": bool(r["confirmed"]),
+        }
+
+    def alert(self, alert_id: int) -> dict[str, Any] | None:
+        """One IoT alert, or ``None``."""
+        if not 0 < alert_id <= MAX_ID:
+            return None
+        a = schema.iot_alerts
+        with self.engine.connect() as conn:
+            rows = _rows(conn, select(a).where(a.c.alert_id == alert_id))
+        return self._alert(rows[0]) if rows else None
+
+    def alerts(
+        self,
+        *,
+        state: str | None = None,
+        shipment: str | None = None,
+        device: str | None = None,
+        viewer: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """IoT alerts by state, shipment and device, newest first, with the total count. With ``viewer``, only
+        those on shipments it is a party of or raised by its devices."""
+        a, d = schema.iot_alerts, schema.iot_devices
+        query = select(a)
+        if state:
+            query = query.where(a.c.state == state)
+        if shipment:
+            query = query.where(a.c.shipment_id == shipment.lower())
+        if device:
+            query = query.where(a.c.device_id == device.lower())
+        if viewer:
+            relayed = select(d.c.device_id).where(d.c.gateway.in_(_forms(viewer)))
+            query = query.where(or_(a.c.shipment_id.in_(_party_shipments(viewer)), a.c.device_id.in_(relayed)))
+        with self.engine.connect() as conn:
+            total, rows = _page(conn, query, [a.c.alert_id.desc()], limit, offset)
+        return total, [self._alert(r) for r in rows]
 
     # ------------------------------------------------------------------ events (audit, financings, alerts)
 

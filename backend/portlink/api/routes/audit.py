@@ -1,31 +1,19 @@
-"""Audit trail and alerts, from the indexed event log."""
+"""The audit trail of a shipment, from the indexed event log."""
 
 from __future__ import annotations
 
-import json
-import queue
-import time
-from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter
 
-from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep, WriteDep
-from portlink.api.models import OperationPublic, Public
+from portlink.api.deps import CallerDep, QueriesDep
+from portlink.api.models import Public
 from portlink.api.problems import responses
 from portlink.api.routes.shipments import ShipmentId, visible_shipment
-from portlink.api.writes import WRITE_CODES, perform
-from portlink.deployment.deploy import CUSTOMS, ESCROW, IOT
-from portlink.services.access import Caller
-from portlink.services.operations import Call
+from portlink.deployment.deploy import ESCROW
 from portlink.services.queries import IndexQueries
-from portlink.services.telemetry import warning_json
-from portlink.telemetry.ingest import TelemetryWarning
 
 audit = APIRouter(prefix="/v1/audit", tags=["audit"])
-alerts = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
 
 class AuditEntry(Public):
@@ -57,123 +45,3 @@ def shipment_audit(shipment_id: ShipmentId, queries: QueriesDep, caller: CallerD
     """The audit trail of a shipment: every on-chain event with transaction hash, block, log index and time."""
     visible_shipment(queries, caller, shipment_id)
     return [AuditEntry(**e) for e in shipment_trail(queries, shipment_id)]
-
-
-ALERT_EVENTS = ["AlertRaised", "AlertResolved", "HoldPlaced", "HoldReleased"]
-
-
-def _visible(queries: IndexQueries, caller: Caller, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    entries = [e for e in entries if e["contract"] in (IOT, CUSTOMS)]
-    if caller.oversight:
-        return entries
-    mine = {s["shipmentId"] for s in queries.shipments(party=caller.member, limit=10_000)[1]}
-    return [e for e in entries if {e["args"].get("shipmentId"), e["args"].get("declarationId")} & mine]
-
-
-def _warnings(queries: IndexQueries, caller: Caller, warnings: queue.Queue[TelemetryWarning]) -> Iterator[str]:
-    """The telemetry warnings waiting in ``warnings`` that the caller may see, as server-sent events."""
-    mine: set[str] | None = None
-    while True:
-        try:
-            warning = warnings.get_nowait()
-        except queue.Empty:
-            return
-        event = warning_json(warning)
-        if not caller.oversight:
-            if mine is None:
-                mine = {s["shipmentId"] for s in queries.shipments(party=caller.member, limit=10_000)[1]}
-            if event["shipmentId"] not in mine:
-                continue
-        yield f"event: TelemetryWarning\ndata: {json.dumps(event)}\n\n"
-
-
-@alerts.get(
-    "/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}, **responses(401)},
-)
-def alert_stream(
-    runtime: RuntimeDep,
-    queries: QueriesDep,
-    caller: CallerDep,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]+-[0-9]+$")] = None,
-    timeout: Annotated[float | None, Query(gt=0, le=86_400, description="Close after this many seconds.")] = None,
-) -> StreamingResponse:
-    """Server-sent events of IoT alerts and customs holds as they are indexed (``id``: block-logIndex; send it
-    back as ``Last-Event-ID`` to resume), and of telemetry warnings (``event: TelemetryWarning``, no id) the moment
-    a gateway's reading breaks a rule, before anything reaches the chain. Without ``Last-Event-ID`` the stream
-    starts at the index's head."""
-    if last_event_id:
-        block, index = (int(x) for x in last_event_id.split("-"))
-        cursor = (block, index)
-    else:
-        cursor = (int(queries.head()["checkpointBlock"] or 0), 1 << 30)
-
-    warnings = runtime.telemetry_hub.subscribe()
-
-    def stream() -> Iterator[str]:
-        nonlocal cursor
-        deadline = time.monotonic() + timeout if timeout else None
-        yield ": PortLink alert stream\n\n"
-        try:
-            while (deadline is None or time.monotonic() < deadline) and not runtime.stopping.is_set():
-                yield from _warnings(queries, caller, warnings)
-                yield from poll()
-                runtime.stopping.wait(0.2)
-        finally:
-            runtime.telemetry_hub.unsubscribe(warnings)
-
-    def poll() -> Iterator[str]:
-        nonlocal cursor
-        fresh = [
-            e
-            for e in queries.events(names=ALERT_EVENTS, after_block=cursor[0] - 1)
-            if (e["blockNumber"], e["logIndex"]) > cursor
-        ]
-        for e in _visible(queries, caller, fresh):
-            yield f"id: {e['blockNumber']}-{e['logIndex']}\nevent: {e['event']}\ndata: {json.dumps(e)}\n\n"
-        if fresh:
-            cursor = (fresh[-1]["blockNumber"], fresh[-1]["logIndex"])
-
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-
-
-@alerts.get("", response_model=list[AuditEntry], responses=responses(401))
-def list_alerts(
-    queries: QueriesDep,
-    caller: CallerDep,
-    shipment: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{64}$")] = None,
-    after_block: Annotated[int | None, Query(alias="afterBlock", ge=0)] = None,
-) -> list[AuditEntry]:
-    """IoT alerts raised and resolved, and customs holds placed and released, in chain order."""
-    entries = queries.events(names=ALERT_EVENTS, after_block=after_block)
-    if shipment:
-        sid = shipment.lower()
-        entries = [e for e in entries if sid in (e["args"].get("shipmentId"), e["args"].get("declarationId"))]
-    return [AuditEntry(**e) for e in _visible(queries, caller, entries)]
-
-
-class AlertResolution(BaseModel):
-    """Why customs resolves an IoT alert (kept on chain in `AlertResolved`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
-
-
-@alerts.post(
-    "/{alert_id}/resolution", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
-def resolve_alert(
-    request: Request,
-    alert_id: Annotated[int, Path(ge=1, description="The IoT monitor's alert id (from `AlertRaised`).")],
-    body: AlertResolution,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    options: WriteDep,
-) -> JSONResponse:
-    """Resolve an open IoT alert, releasing its hold on the shipment. Caller: `CUSTOMS` of the shipment's origin or
-    destination port (the chain checks)."""
-    return perform(
-        request, runtime, caller, options, "alerts.resolve", Call(IOT, "resolveAlert", [alert_id, body.reason]), body
-    )

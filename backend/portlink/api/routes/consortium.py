@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from portlink.api.deps import CallerDep, QueriesDep
+from portlink.api.deps import CallerDep, Offset, QueriesDep
 from portlink.api.fields import Address
 from portlink.api.models import Public
 from portlink.api.problems import responses
@@ -43,7 +43,7 @@ def list_members(
     caller: CallerDep,
     role: Annotated[Role | None, Query(description="Only members holding this role.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[MemberPublic]:
     """Consortium members in account order."""
     return [MemberPublic(**m) for m in queries.members(role=role.value if role else None, limit=limit, offset=offset)]

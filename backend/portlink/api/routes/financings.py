@@ -1,16 +1,16 @@
-"""Trade-finance escrow: request, offer, accept, fund, release, repay, refund; read a financing; let the escrow
-draw settlement tokens (ERC-20 allowance) for funding and repaying."""
+"""Trade-finance escrow: request, offer, accept, fund, release, repay, refund; list and read financings (from the
+index); let the escrow draw settlement tokens (ERC-20 allowance) for funding and repaying."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep, WriteDep
+from portlink.api.deps import CallerDep, Offset, QueriesDep, RuntimeDep, WriteDep
 from portlink.api.fields import Address, Bytes32, hex_bytes
 from portlink.api.models import OperationPublic, Public
 from portlink.api.problems import responses
@@ -19,8 +19,14 @@ from portlink.api.writes import WRITE_CODES, perform
 from portlink.deployment.deploy import ESCROW, SETTLEMENT_TOKEN
 from portlink.domain.finance import MAX_AMOUNT, MAX_FEE_BPS, Condition, FinancingState, FinancingTerms, Product
 from portlink.errors import NotFoundError
+from portlink.services.access import Caller
 from portlink.services.operations import Call
-from portlink.services.runtime import Runtime
+from portlink.services.queries import IndexQueries
+
+FinancingStateName = Literal[
+    "REQUESTED", "OFFERED", "ACCEPTED", "FUNDED", "RELEASED", "REPAID", "REFUNDED", "DEFAULTED", "EXPIRED", "CANCELLED"
+]
+assert set(get_args(FinancingStateName)) == {s.name for s in FinancingState if s.value}
 
 router = APIRouter(prefix="/v1/financings", tags=["financings"])
 approvals = APIRouter(prefix="/v1/settlement-allowances", tags=["financings"])
@@ -85,23 +91,64 @@ class AllowanceCreate(BaseModel):
 
 
 class FinancingPublic(Public):
-    """A financing as the escrow holds it, with its events."""
+    """A financing as indexed from the escrow's events (``confirmed``: its last change is final). Amounts are in
+    the token's units as decimal strings (uint128); deadlines and times are unix seconds. Terms are null until
+    offered, ``funded`` and ``due`` until funded."""
 
     financingId: int
+    shipmentId: str
+    exporter: str
+    product: str
     state: str
+    financier: str | None
+    token: str | None
+    amount: str | None
+    feeBps: int | None
+    condition: str | None
+    fundBy: int | None
+    releaseBy: int | None
+    maturity: int | None
+    funded: str | None
+    due: str | None = Field(description="Funded plus the fee: what repays the financing.")
+    released: str
+    refunded: str
+    repaid: str
+    outstanding: str | None = Field(description="What is still to be repaid (released or defaulted financings).")
+    refundReason: str | None
+    rebatePaymentRef: str | None
+    rebateRecordedBy: str | None
+    requestedBlock: int
+    requestedTransaction: str
+    requestedAt: int | None
+    fundedAt: int | None
+    releasedAt: int | None
+    blockNumber: int
+    confirmed: bool
 
 
-def _read(runtime: Runtime, financing_id: int) -> dict[str, Any]:
-    (raw,) = runtime.view(ESCROW, "getFinancing", [financing_id])
-    if int(raw["state"]) == 0:
-        raise NotFoundError(f"no financing {financing_id}")
-    return {
-        "financingId": financing_id,
-        **raw,
-        "state": FinancingState(int(raw["state"])).name,
-        "product": Product(int(raw["product"])).name,
-        "condition": Condition(int(raw["condition"])).name,
-    }
+class FinancingDetail(FinancingPublic):
+    """A financing with its events in chain order."""
+
+    events: list[dict[str, Any]]
+
+
+class FinancingsPublic(BaseModel):
+    """A page of financings."""
+
+    total: int
+    limit: int
+    offset: int
+    data: list[FinancingPublic]
+
+
+def visible_financing(queries: IndexQueries, caller: Caller, financing: dict[str, Any]) -> None:
+    """:class:`ForbiddenError` unless the caller may read ``financing``: its exporter or financier, a party of its
+    shipment, customs or an auditor, or (a request awaiting an offer) any FINANCIER."""
+    if caller.member in (financing["exporter"], financing["financier"]) or caller.oversight:
+        return
+    if financing["state"] == FinancingState.REQUESTED.name and caller.has_role("FINANCIER"):
+        return
+    visible_shipment(queries, caller, financing["shipmentId"])
 
 
 @router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
@@ -113,17 +160,45 @@ def request_financing(
     return perform(request, runtime, caller, options, "financings.request", call, body)
 
 
-@router.get("/{financing_id}", response_model=FinancingPublic, responses=responses(401, 403, 404, 503))
-def get_financing(
-    financing_id: FinancingId, runtime: RuntimeDep, queries: QueriesDep, caller: CallerDep
-) -> FinancingPublic:
-    """A financing (read from the escrow) with its indexed events; parties of the shipment, customs, auditors,
-    and the financier."""
-    financing = _read(runtime, financing_id)
-    if caller.member != financing["financier"]:
-        visible_shipment(queries, caller, financing["shipmentId"])
-    financing["events"] = queries.events(contract=ESCROW, arg=("financingId", financing_id))
-    return FinancingPublic(**financing)
+@router.get("", response_model=FinancingsPublic, responses=responses(401))
+def list_financings(
+    queries: QueriesDep,
+    caller: CallerDep,
+    state: Annotated[FinancingStateName | None, Query()] = None,
+    exporter: Annotated[Address | None, Query(description="The shipper that requested.")] = None,
+    financier: Annotated[Address | None, Query()] = None,
+    shipment: Annotated[Bytes32 | None, Query(description="The shipment id.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Offset = 0,
+) -> FinancingsPublic:
+    """Financings by state, exporter, financier and shipment, newest first, from the index. Members see those
+    they are the exporter or financier of or a party of the shipment of, and financiers every request awaiting
+    an offer; customs and auditors see all."""
+    viewer = None if caller.oversight else caller.member
+    total, rows = queries.financings(
+        state=state,
+        exporter=exporter,
+        financier=financier,
+        shipment=shipment,
+        viewer=viewer,
+        open_requests=caller.has_role("FINANCIER"),
+        limit=limit,
+        offset=offset,
+    )
+    return FinancingsPublic(total=total, limit=limit, offset=offset, data=[FinancingPublic(**r) for r in rows])
+
+
+@router.get("/{financing_id}", response_model=FinancingDetail, responses=responses(401, 403, 404))
+def get_financing(financing_id: FinancingId, queries: QueriesDep, caller: CallerDep) -> FinancingDetail:
+    """A financing with its events, from the index (a financing just requested appears a poll after its block);
+    for its exporter and financier, the parties of the shipment, customs, auditors, and (while it awaits an
+    offer) financiers."""
+    financing = queries.financing(financing_id)
+    if financing is None:
+        raise NotFoundError(f"no financing {financing_id} in the index (it may not be indexed yet)")
+    visible_financing(queries, caller, financing)
+    events = queries.events(contract=ESCROW, arg=("financingId", financing_id))
+    return FinancingDetail(**financing, events=events)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from portlink.api.deps import CallerDep, QueriesDep, RuntimeDep, WriteDep
+from portlink.api.deps import CallerDep, Offset, QueriesDep, RuntimeDep, WriteDep
 from portlink.api.fields import Address, Bytes32, ContainerNumber, TransportDocument, UnLocode, hex_bytes
 from portlink.api.models import OperationPublic, Public
 from portlink.api.problems import responses
@@ -190,7 +190,7 @@ def list_shipments(
     state: Annotated[ShipmentStateName | None, Query()] = None,
     party: Annotated[Address | None, Query(description="Shipper, carrier or consignee.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ShipmentsPublic:
     """Shipments by port, state and party, newest first. Members see the shipments they are a party of; customs
     and auditors see all."""
