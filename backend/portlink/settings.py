@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     indexer_reorg_window: int = Field(
         128, ge=1, description="How deep a reorganisation the indexer can roll back; deeper ones stop it."
     )
-    indexer_initial_block_range: int = Field(500, ge=1, description="Blocks per eth_getLogs to start with.")
+    indexer_initial_block_range: int = Field(
+        100, ge=1, description="Blocks per eth_getLogs to start with (small: reading ahead starts sooner)."
+    )
     indexer_max_block_range: int = Field(20_000, ge=1, description="Most blocks asked for in one eth_getLogs.")
     indexer_target_logs: int = Field(
         5_000, ge=1, description="The range grows while a request returns fewer logs than this."

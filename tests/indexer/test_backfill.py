@@ -7,7 +7,6 @@ import json
 from portlink.domain.finance import Condition, FinancingState, Product
 from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
 from portlink.indexer import schema
-from portlink.indexer.bulk import COPY_THRESHOLD
 from portlink.indexer.catalog import to_json
 from portlink.indexer.indexer import IndexerConfig
 from sqlalchemy import func, select
@@ -267,10 +266,26 @@ def test_indexing_again_adds_nothing_and_a_second_store_agrees(anvil, database):
         assert conn.execute(select(func.count()).select_from(schema.events)).scalar_one() == len(chain_logs(anvil))
 
 
+def test_reading_ahead_in_a_second_process_stores_exactly_what_reading_in_process_stores(anvil, database):
+    anvil.activity.mixed(3)
+    ahead = anvil.indexer(database())
+    ahead.run(until_head=True)
+    assert ahead.prefetcher is not None
+    assert ahead.prefetcher.taken >= 5, "the backfill did not read ahead"
+    in_process = IndexerConfig(**{**SMALL.__dict__, "read_ahead": False})
+    assert dump(ahead.store.engine) == fresh_dump(anvil, database(), in_process)
+    anvil.activity.mixed(1)  # and the read-ahead process is started again by the next run
+    ahead.run(until_head=True)
+    assert dump(ahead.store.engine) == fresh_dump(anvil, database(), in_process)
+
+
+MANY = 50
+
+
 def test_large_ranges_bulk_written_then_reorganised_give_the_store_of_small_ranges(anvil, database):
-    """Ranges of hundreds of logs take the bulk path (COPY on PostgreSQL) for logs, events, milestones, undo
-    entries and new or changed entity rows; rolled back after a reorganisation, the store still equals one
-    written in small ranges."""
+    """Ranges of hundreds of logs (streamed by COPY on PostgreSQL, one executemany per table on SQLite) for logs,
+    events, milestones, undo entries and new or changed entity rows; rolled back after a reorganisation, the
+    store still equals one written in small ranges."""
     anvil.activity.mixed(6)
     large = IndexerConfig(
         **{
@@ -284,10 +299,10 @@ def test_large_ranges_bulk_written_then_reorganised_give_the_store_of_small_rang
     indexer = anvil.indexer(database(), large)
     indexer.run(until_head=True)
     with indexer.store.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(schema.raw_logs)).scalar_one() >= COPY_THRESHOLD
-        assert conn.execute(select(func.count()).select_from(schema.projection_undo)).scalar_one() >= COPY_THRESHOLD
+        assert conn.execute(select(func.count()).select_from(schema.raw_logs)).scalar_one() >= MANY
+        assert conn.execute(select(func.count()).select_from(schema.projection_undo)).scalar_one() >= MANY
     assert dump(indexer.store.engine) == fresh_dump(anvil, database())
-    sid, inputs = anvil.activity.register(COPY_THRESHOLD + 10)  # a range of many new entity rows
+    sid, inputs = anvil.activity.register(MANY + 10)  # a range of many new entity rows
     indexer.run(until_head=True)
     for index, (_, kg, seals) in enumerate(inputs):  # and one of many changed ones
         anvil.activity.send(

@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from portlink.indexer.store import open_engine
@@ -31,6 +32,28 @@ def _env(chain, url: str) -> dict[str, str]:
     }
 
 
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _alive(int(entry.name)):
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has exited; only its parent has not collected it yet
+
+
 def test_sigkill_at_random_points_of_a_backfill_then_restart_gives_the_store_of_a_fresh_index(anvil, database):
     for _ in range(6):  # events spread over some 1,300 blocks: hundreds of ranges to be killed in
         anvil.activity.mixed(1)
@@ -39,6 +62,7 @@ def test_sigkill_at_random_points_of_a_backfill_then_restart_gives_the_store_of_
     env = _env(anvil, url)
     rng = random.Random(int(os.environ.get("PORTLINK_TEST_SEED", "6")))
     kills = 0
+    orphans: set[int] = set()
     for attempt in range(40):
         proc = subprocess.Popen(
             [str(PORTLINK), "index", "--until-head"],
@@ -50,14 +74,21 @@ def test_sigkill_at_random_points_of_a_backfill_then_restart_gives_the_store_of_
         try:
             proc.wait(timeout=rng.uniform(1.0, 3.0) if attempt < 10 else 120)
         except subprocess.TimeoutExpired:
+            readers = _children(proc.pid)  # the read-ahead process, once the backfill has started
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             kills += 1
+            orphans.update(readers)
             continue
         assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
         break
     else:
         raise AssertionError("the indexer never finished")
     assert kills >= 3, f"only {kills} kills landed during the backfill: make it longer"
+    assert orphans, "no kill landed while the indexer was reading ahead in its second process"
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in orphans) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in orphans), "a read-ahead process outlived its killed indexer"
     engine = open_engine(url)
     assert dump(engine) == fresh_dump(anvil, database())

@@ -115,6 +115,21 @@ def test_a_contract_added_to_the_manifest_later_is_caught_up_from_its_deployment
     assert any(row[1] == "CustomsClearance" for row in _events(engine))
 
 
+def test_a_reorganisation_found_while_a_contract_added_later_is_caught_up_is_rolled_back(anvil, database):
+    anvil.activity.mixed(2)
+    url = database()
+    engine = open_engine(url)
+    migrate(engine)
+    contracts = {n: c for n, c in anvil.manifest.contracts.items() if n != CUSTOMS}
+    without = anvil.manifest.model_copy(update={"contracts": contracts})
+    catalog = EventCatalog.from_manifest(without, anvil.manifest_path)
+    Indexer(JsonRpc(anvil.rpc_url), Store(engine), without, catalog, SMALL).run(until_head=True)
+    anvil.w3.provider.make_request("anvil_reorg", [2, []])  # the blocks the index holds last are replaced
+    anvil.activity.mixed(1)
+    anvil.indexer(url).run(until_head=True)
+    assert dump(engine) == fresh_dump(anvil, database())
+
+
 def _events(engine):
     with engine.connect() as conn:
         return list(

@@ -38,7 +38,7 @@ class IndexerConfig:
 
     confirmations: int = 12
     reorg_window: int = 128
-    initial_block_range: int = 500
+    initial_block_range: int = 100
     max_block_range: int = 20_000
     target_logs: int = 5_000
     poll_seconds: float = 0.5
@@ -90,11 +90,15 @@ class Indexer:
 
     def run(self, *, until_head: bool = False) -> None:
         """Index until :attr:`stop_event` is set (or, with ``until_head``, until the head is reached)."""
+        if self.store.checkpointer is not None:
+            self.store.checkpointer.start()
         try:
             self._run(until_head)
         finally:
             if self.prefetcher is not None:
                 self.prefetcher.close()
+            if self.store.checkpointer is not None:
+                self.store.checkpointer.stop()
 
     def _run(self, until_head: bool) -> None:
         self.verify_chain()

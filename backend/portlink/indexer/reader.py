@@ -278,6 +278,8 @@ class Prefetcher:
         self._pool: ProcessPoolExecutor | None = None
         self._pending: tuple[tuple[int, tuple[str, ...]], Future[RangeRead | Retry]] | None = None
         self.broken = False
+        #: Ranges taken as read ahead (the tests check that the second process did the reading).
+        self.taken = 0
 
     def submit(self, addresses: tuple[str, ...], checkpoint: int, to_block: int, **kwargs: Any) -> None:
         """Start reading ``checkpoint + 1 .. to_block`` (see :func:`read_range` for ``kwargs``)."""
@@ -306,12 +308,14 @@ class Prefetcher:
             future.cancel()
             return None
         try:
-            return future.result()
+            read = future.result()
         except BrokenProcessPool:
             log.warning("the indexer's read-ahead process died; reading in this process from now on")
             self.broken = True
             self.close()
             return None
+        self.taken += 1
+        return read
 
     def discard(self) -> None:
         """Forget the range read ahead, if any."""

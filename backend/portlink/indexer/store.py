@@ -9,6 +9,7 @@ twice. :meth:`Store.rollback` undoes everything above a block in one transaction
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
@@ -99,11 +100,53 @@ class Lagging:
 _decode_json = msgspec.json.Decoder().decode
 
 
+class WalCheckpointer:
+    """Copies SQLite's write-ahead log into the database file from a thread of its own while the indexer writes.
+
+    SQLite otherwise does it inside the commit that fills the log past 1,000 pages, on the indexer's own thread:
+    about a sixth of a backfill's time. The checkpoint runs in SQLite's C code, which releases the GIL, so it
+    overlaps with the indexer's work on the second core. It is ``PASSIVE``: it never waits for nor blocks a
+    reader or the writer. The writer's own checkpoints stay on as a safety net at :data:`WRITER_WAL_PAGES`.
+    """
+
+    #: The writer's own checkpoint threshold (pages of 4 KiB) while this runs.
+    WRITER_WAL_PAGES = 10_000
+
+    def __init__(self, engine: Engine, *, interval: float = 0.05) -> None:
+        self.engine, self.interval = engine, interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start checkpointing in the background."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="portlink-wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, leaving the log to SQLite's own checkpoints."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _loop(self) -> None:
+        with self.engine.connect() as conn:
+            while not self._stop.wait(self.interval):
+                try:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+                except OperationalError as exc:  # busy: the next round copies it
+                    log.debug("background checkpoint: %s", exc)
+
+
 class Store:
     """Reads and writes the index through one engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: SQLite files only: the write-ahead log copied back in the background (see :class:`WalCheckpointer`).
+        sqlite_file = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+        self.checkpointer = WalCheckpointer(engine) if sqlite_file else None
 
     # ------------------------------------------------------------------ opening
 
@@ -216,6 +259,8 @@ class Store:
         undo_above = head - reorg_window
         decode = _decode_json
         with self.engine.begin() as conn:
+            if self.checkpointer is not None:
+                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WalCheckpointer.WRITER_WAL_PAGES}")
             insert_tuples(conn, schema.raw_logs, RAW_COLUMNS, rows.logs)
             insert_tuples(conn, schema.events, EVENT_COLUMNS, rows.events)
             projector = Projector(conn, undo_above=undo_above)
