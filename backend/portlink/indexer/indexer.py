@@ -61,6 +61,10 @@ class IndexerConfig:
         )
 
 
+#: Ranges read without a refusal after which the learnt range ceiling is lifted again.
+CEILING_LIFETIME = 200
+
+
 class Indexer:
     """Indexes the contracts of ``manifest`` from the node behind ``rpc`` into ``store``."""
 
@@ -69,7 +73,10 @@ class Indexer:
     ) -> None:
         self.rpc, self.store, self.manifest, self.catalog, self.config = rpc, store, manifest, catalog, config
         self.range_size = config.initial_block_range
-        self.sizing = Sizing(config.max_block_range, config.target_logs)
+        #: The most blocks to ask for: lowered below a range the node refused, lifted again after
+        #: :data:`CEILING_LIFETIME` ranges read without a refusal (a refusal may have been a passing timeout).
+        self.ceiling = config.max_block_range
+        self._since_refusal = 0
         #: The second process reading ahead (it opens its own connection to ``rpc.url``).
         self.prefetcher = Prefetcher(rpc, catalog) if config.read_ahead else None
         self.stop_event = threading.Event()
@@ -155,10 +162,9 @@ class Indexer:
         addresses = tuple(self.store.current_addresses())
         read = self.prefetcher.take(checkpoint + 1, addresses) if self.prefetcher else None
         if read is None:
-            read = self._read(
-                addresses, checkpoint, min(checkpoint + self.range_size, head), checkpoint in stored, head
-            )
-        self.range_size = read.range_size
+            to_block = min(checkpoint + self.range_size, head)
+            read = self._read(addresses, checkpoint, to_block, checkpoint in stored, head)
+        self._adapt(read)
         if isinstance(read, Retry):
             log.info("%s; reading the range again", read.reason)
             return True
@@ -195,6 +201,27 @@ class Indexer:
 
     # ------------------------------------------------------------------ pieces
 
+    @property
+    def sizing(self) -> Sizing:
+        """How ranges adapt now: up to the learnt ceiling, towards the target number of logs."""
+        return Sizing(self.ceiling, self.config.target_logs)
+
+    def _adapt(self, read: RangeRead | Retry) -> None:
+        """Take the range size the read suggests, and learn from a refusal not to ask for as much again."""
+        if isinstance(read, Retry) and read.refused is not None:
+            self.ceiling = max(1, min(self.ceiling, read.refused - 1))
+            self._since_refusal = 0
+        elif self.ceiling < self.config.max_block_range:
+            self._since_refusal += 1
+            if self._since_refusal >= CEILING_LIFETIME:
+                log.info(
+                    "no range refused for %d requests: asking for up to %d blocks again",
+                    CEILING_LIFETIME,
+                    self.config.max_block_range,
+                )
+                self.ceiling = self.config.max_block_range
+        self.range_size = min(read.range_size, self.ceiling)
+
     def _read(
         self, addresses: tuple[str, ...], checkpoint: int, to_block: int, with_parent: bool, head: int
     ) -> RangeRead | Retry:
@@ -218,7 +245,7 @@ class Indexer:
         checkpoint = self.store.state().checkpoint_block
         to_block = min(indexed_to + self.range_size, checkpoint)
         read = self._read(addresses, indexed_to, to_block, False, head)
-        self.range_size = read.range_size
+        self._adapt(read)
         if isinstance(read, Retry):
             log.info("%s; reading the range again", read.reason)
             return

@@ -96,6 +96,8 @@ class Retry:
 
     reason: str
     range_size: int
+    #: The size of the range the node refused as too large, if that was the reason.
+    refused: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def read_range(
             raise
         smaller = max(1, (to_block - checkpoint) // 2)
         log.info("%s; asking for %d blocks at a time", exc, smaller)
-        return Retry(str(exc), smaller)
+        return Retry(str(exc), smaller, refused=to_block - checkpoint)
     if len(logs) > sizing.target_logs:  # straight to the size that would have held the target
         range_size = max(1, min(range_size // 2, (to_block - checkpoint) * sizing.target_logs // len(logs)))
     elif len(logs) < sizing.target_logs // 2 and to_block - checkpoint >= range_size:
