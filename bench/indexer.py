@@ -50,7 +50,13 @@ from web3 import Web3  # noqa: E402
 from tests.indexer import postgres  # noqa: E402
 from tests.indexer.activity import Activity  # noqa: E402
 
-CONTAINERS_PER_SHIPMENT = 100  # the registry's maximum: 101 events in one transaction
+CONTAINERS_PER_SHIPMENT = 100
+RAW_RUNS = 3
+INDEX_RUNS = 2  # the registry's maximum: 101 events in one transaction
+
+
+def _times(runs: list[tuple[int, float]]) -> str:
+    return "fastest of " + ", ".join(f"{r[1]:.2f}" for r in runs) + " s"
 
 
 def log(message: str) -> None:
@@ -303,6 +309,9 @@ def write_report(path: Path, results: dict[str, Any]) -> None:
         "",
         *verdicts,
         "",
+        f"(a) is the fastest of {RAW_RUNS} runs and each (c) the fastest of {INDEX_RUNS} (into fresh databases), so",
+        "that one slow request does not flatter (c) against (a).",
+        "",
         "(a) only moves JSON from Anvil into Python lists; (c) also decodes every log, builds the projections and",
         "writes raw log, event and projection rows plus the checkpoint in one transaction per range, while a second",
         "process reads and decodes the next range. The floor row is the lower bound of (c) on SQLite: the same rows",
@@ -404,24 +413,36 @@ def main() -> None:
         addresses = [c.address.lower() for c in manifest.contracts.values()]
         results["blocks"] = head - start + 1
 
-        count, seconds = raw_fetch(rpc, addresses, start, head, step=max(1, config.max_block_range // 4))
+        # (a) is the fastest of RAW_RUNS (the hardest baseline: the first request after generating is often slow);
+        # (c) the fastest of INDEX_RUNS, each into a fresh database.
+        runs = [
+            raw_fetch(rpc, addresses, start, head, step=max(1, config.max_block_range // 4)) for _ in range(RAW_RUNS)
+        ]
+        count, seconds = min(runs, key=lambda r: r[1])
         results["events"] = count
-        results["raw"] = {"events": count, "seconds": seconds}
-        log(f"(a) raw eth_getLogs: {count:,} logs in {seconds:.2f} s")
+        results["raw"] = {"events": count, "seconds": seconds, "runs": [r[1] for r in runs]}
+        log(f"(a) raw eth_getLogs: {count:,} logs in {seconds:.2f} s ({_times(runs)})")
 
-        count, seconds = index_once(node.rpc_url, manifest, manifest_path, f"sqlite:///{folder}/index.sqlite", config)
-        results["sqlite"] = {"events": count, "seconds": seconds}
-        log(f"(c) indexer into SQLite: {count:,} events in {seconds:.2f} s")
+        runs = [
+            index_once(node.rpc_url, manifest, manifest_path, f"sqlite:///{folder}/index-{i}.sqlite", config)
+            for i in range(INDEX_RUNS)
+        ]
+        count, seconds = min(runs, key=lambda r: r[1])
+        results["sqlite"] = {"events": count, "seconds": seconds, "runs": [r[1] for r in runs]}
+        log(f"(c) indexer into SQLite: {count:,} events in {seconds:.2f} s ({_times(runs)})")
 
-        count, seconds = sqlite_floor(folder / "index.sqlite", folder, config.target_logs)
+        count, seconds = sqlite_floor(folder / "index-0.sqlite", folder, config.target_logs)
         results["sqlite_floor"] = {"events": count, "seconds": seconds}
         log(f"(c) floor, SQLite inserts alone: {count:,} events' rows in {seconds:.2f} s")
 
         with postgres.cluster() as server:
-            url = postgres.create_database(server, "bench")
-            count, seconds = index_once(node.rpc_url, manifest, manifest_path, url, config)
-        results["postgresql"] = {"events": count, "seconds": seconds}
-        log(f"(c) indexer into PostgreSQL: {count:,} events in {seconds:.2f} s")
+            runs = [
+                index_once(node.rpc_url, manifest, manifest_path, postgres.create_database(server, f"bench{i}"), config)
+                for i in range(INDEX_RUNS)
+            ]
+        count, seconds = min(runs, key=lambda r: r[1])
+        results["postgresql"] = {"events": count, "seconds": seconds, "runs": [r[1] for r in runs]}
+        log(f"(c) indexer into PostgreSQL: {count:,} events in {seconds:.2f} s ({_times(runs)})")
 
         count, seconds = web3_baseline(w3, manifest, manifest_path, start, head, folder)
         results["web3"] = {"events": count, "seconds": seconds}
