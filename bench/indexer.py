@@ -42,6 +42,7 @@ from portlink.indexer import schema  # noqa: E402
 from portlink.indexer.catalog import EventCatalog  # noqa: E402
 from portlink.indexer.indexer import Indexer, IndexerConfig  # noqa: E402
 from portlink.indexer.store import Store, migrate, open_engine  # noqa: E402
+from portlink.indexer.store import _sqlite_pragmas as sqlite_pragmas  # noqa: E402
 from portlink.settings import Settings  # noqa: E402
 from sqlalchemy import JSON, Integer, String, create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402
@@ -190,8 +191,7 @@ def sqlite_floor(index_path: Path, folder: Path, per_transaction: int) -> tuple[
     migrate(engine)
     engine.dispose()
     target = sqlite3.connect(folder / "floor.sqlite", isolation_level=None)
-    target.execute("PRAGMA journal_mode=WAL")
-    target.execute("PRAGMA synchronous=NORMAL")
+    sqlite_pragmas(target, None)  # the index's own: WAL, synchronous=NORMAL
     logs = len(tables["raw_logs"])
     chunks = max(1, -(-logs // per_transaction))
     t0 = time.perf_counter()

@@ -98,15 +98,21 @@ def test_the_fast_decoder_agrees_with_eth_abi_on_every_layout_it_takes():
     }
 
 
-def test_a_contract_added_to_the_manifest_later_is_caught_up_from_its_deployment_block(anvil, database):
-    anvil.activity.mixed(2)
-    url = database()
+def _index_without_customs(anvil, url):
+    """Index `url` up to the head from a manifest that does not list the customs contract yet."""
     engine = open_engine(url)
     migrate(engine)
     contracts = {n: c for n, c in anvil.manifest.contracts.items() if n != CUSTOMS}
     without = anvil.manifest.model_copy(update={"contracts": contracts})
     catalog = EventCatalog.from_manifest(without, anvil.manifest_path)
     Indexer(JsonRpc(anvil.rpc_url), Store(engine), without, catalog, SMALL).run(until_head=True)
+    return engine
+
+
+def test_a_contract_added_to_the_manifest_later_is_caught_up_from_its_deployment_block(anvil, database):
+    anvil.activity.mixed(2)
+    url = database()
+    engine = _index_without_customs(anvil, url)
     assert all(row[1] != "CustomsClearance" for row in _events(engine))
 
     anvil.activity.mixed(1)
@@ -118,12 +124,7 @@ def test_a_contract_added_to_the_manifest_later_is_caught_up_from_its_deployment
 def test_a_reorganisation_found_while_a_contract_added_later_is_caught_up_is_rolled_back(anvil, database):
     anvil.activity.mixed(2)
     url = database()
-    engine = open_engine(url)
-    migrate(engine)
-    contracts = {n: c for n, c in anvil.manifest.contracts.items() if n != CUSTOMS}
-    without = anvil.manifest.model_copy(update={"contracts": contracts})
-    catalog = EventCatalog.from_manifest(without, anvil.manifest_path)
-    Indexer(JsonRpc(anvil.rpc_url), Store(engine), without, catalog, SMALL).run(until_head=True)
+    engine = _index_without_customs(anvil, url)
     anvil.w3.provider.make_request("anvil_reorg", [2, []])  # the blocks the index holds last are replaced
     anvil.activity.mixed(1)
     anvil.indexer(url).run(until_head=True)

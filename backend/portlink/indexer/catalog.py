@@ -194,9 +194,12 @@ class EventType:
         return TupleDecoder(decoders=tuple(registry.get_decoder(t) for t in self._data_types))  # type: ignore[no-untyped-call]
 
     @cached_property
-    def _plan(self) -> tuple[list[tuple[str, WordReader]], list[tuple[str, Any, dict[str, Any]]], bool, list[str]]:
+    def _plan(
+        self,
+    ) -> tuple[list[tuple[str, WordReader]], list[tuple[str, Any, dict[str, Any]]], bool, list[str] | None]:
         """How to read each argument, worked out once: indexed ones from their topic, the others from the data
-        (by word slicing when every data argument has a reader, else all by eth-abi), and the ABI's order."""
+        (by word slicing when every data argument has a reader, else all by eth-abi), and the ABI's order of the
+        names if it is not indexed ones first."""
         topics: list[tuple[str, WordReader]] = []
         data: list[tuple[str, Any, dict[str, Any]]] = []
         for i, param in enumerate(self.inputs):
@@ -207,7 +210,9 @@ class EventType:
             else:
                 data.append((name, _data_reader(param), param))
         fast = all(reader is not None for _, reader, _ in data)
-        return topics, data, fast, [p.get("name") or str(i) for i, p in enumerate(self.inputs)]
+        order = [p.get("name") or str(i) for i, p in enumerate(self.inputs)]
+        read_order = [name for name, _ in topics] + [name for name, _, _ in data]
+        return topics, data, fast, None if order == read_order else order
 
     def decode(self, topics: list[str], data: str) -> dict[str, Any]:
         """The arguments of a log of this event, by name, JSON-safe."""
@@ -226,7 +231,7 @@ class EventType:
             decoded = self._data_decoder(stream)
             for (name, _, param), value in zip(readers, decoded, strict=True):
                 values[name] = to_json(param, value)
-        if len(order) == len(readers) or not indexed:
+        if order is None:
             return values
         return {name: values[name] for name in order}  # the ABI's order, as eth-abi lists them
 

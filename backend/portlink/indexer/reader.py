@@ -28,41 +28,16 @@ from typing import Any
 from eth_abi.exceptions import DecodingError
 
 from portlink.chain.rpc import JsonRpc, RangeTooLargeError
+from portlink.indexer import schema
 from portlink.indexer.bulk import json_text
 from portlink.indexer.catalog import EventCatalog
 
 log = logging.getLogger("portlink.indexer")
 
-#: The columns of a ``raw_logs`` row as :func:`decode_logs` builds it.
-RAW_COLUMNS = (
-    "block_hash",
-    "log_index",
-    "block_number",
-    "block_timestamp",
-    "transaction_hash",
-    "confirmed",
-    "transaction_index",
-    "address",
-    "topic0",
-    "topic1",
-    "topic2",
-    "topic3",
-    "data",
-)
+#: The columns of a ``raw_logs`` row as :func:`decode_logs` builds it: the table's, in its order.
+RAW_COLUMNS = tuple(c.name for c in schema.raw_logs.columns)
 #: The columns of an ``events`` row (``args`` JSON-encoded).
-EVENT_COLUMNS = (
-    "block_hash",
-    "log_index",
-    "block_number",
-    "block_timestamp",
-    "transaction_hash",
-    "confirmed",
-    "contract",
-    "address",
-    "event",
-    "signature",
-    "args",
-)
+EVENT_COLUMNS = tuple(c.name for c in schema.events.columns)
 
 
 @dataclass(frozen=True)

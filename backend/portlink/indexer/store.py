@@ -264,9 +264,11 @@ class Store:
             insert_tuples(conn, schema.raw_logs, RAW_COLUMNS, rows.logs)
             insert_tuples(conn, schema.events, EVENT_COLUMNS, rows.events)
             projector = Projector(conn, undo_above=undo_above)
-            for row in rows.events:
-                if (row[6], row[8]) in HANDLERS:
-                    project(projector, Event(row[6], row[8], decode(row[10]), row[2], row[0], row[1], row[4], row[3]))
+            for block_hash, log_index, number, timestamp, tx, _, contract, _, name, _, args in rows.events:
+                if (contract, name) in HANDLERS:  # the columns are EVENT_COLUMNS
+                    project(
+                        projector, Event(contract, name, decode(args), number, block_hash, log_index, tx, timestamp)
+                    )
             projector.flush(final_block)
             if block_hashes:
                 conn.execute(delete(schema.blocks).where(schema.blocks.c.number.in_(list(block_hashes))))
