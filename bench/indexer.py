@@ -36,13 +36,13 @@ from portlink.chain.client import NodeAccountSigner  # noqa: E402
 from portlink.chain.devnode import DevNode  # noqa: E402
 from portlink.chain.rpc import JsonRpc  # noqa: E402
 from portlink.deployment.deploy import deploy  # noqa: E402
-from portlink.deployment.manifest import Manifest, load_abi  # noqa: E402
 from portlink.deployment.seed import load_seed  # noqa: E402
 from portlink.indexer import schema  # noqa: E402
 from portlink.indexer.catalog import EventCatalog  # noqa: E402
 from portlink.indexer.indexer import Indexer, IndexerConfig  # noqa: E402
 from portlink.indexer.store import Store, migrate, open_engine  # noqa: E402
 from portlink.indexer.store import _sqlite_pragmas as sqlite_pragmas  # noqa: E402
+from portlink.manifest import Manifest, load_abi  # noqa: E402
 from portlink.settings import Settings  # noqa: E402
 from sqlalchemy import JSON, Integer, String, create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402

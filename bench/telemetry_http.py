@@ -21,10 +21,11 @@ from portlink.chain.artifacts import load_artifacts
 from portlink.chain.client import NodeAccountSigner
 from portlink.chain.devnode import DevNode
 from portlink.chain.keystore import write_key_file
-from portlink.deployment.deploy import IOT, SHIPMENTS, deploy
+from portlink.deployment.deploy import deploy
 from portlink.deployment.seed import load_seed
 from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.iot import DeviceKind, Reading, Rule, Rules, reading_typed_data
+from portlink.manifest import IOT, SHIPMENTS
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
 from web3 import Web3

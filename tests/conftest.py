@@ -15,10 +15,11 @@ from eth_abi import encode
 from eth_utils.crypto import keccak
 from portlink.chain.artifacts import ContractArtifact, load_artifacts
 from portlink.chain.client import NodeAccountSigner
-from portlink.deployment.deploy import CUSTOMS, GOVERNANCE, REGISTRY, SHIPMENTS, DeployResult, deploy
+from portlink.deployment.deploy import DeployResult, deploy
 from portlink.deployment.seed import Seed, load_seed
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Eip712Domain
+from portlink.manifest import CUSTOMS, GOVERNANCE, REGISTRY, SHIPMENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT_SEED = ROOT / "deployments" / "pilot.yaml"

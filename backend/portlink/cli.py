@@ -14,9 +14,9 @@ import typer
 from portlink.chain.client import connect
 from portlink.chain.devnode import DevNode
 from portlink.deployment.deploy import DeployResult
-from portlink.deployment.manifest import load_manifest
 from portlink.deployment.service import deploy_configured
 from portlink.errors import PortLinkError
+from portlink.manifest import load_manifest
 from portlink.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="PortLink: ports, customs and trade finance.")
@@ -227,8 +227,8 @@ def doc_verify(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
     """Check FILE's keccak-256 against the shipment registry on chain: anchored, by whom, latest version or not."""
     from eth_utils.crypto import keccak
 
-    from portlink.deployment.deploy import SHIPMENTS
     from portlink.domain.shipments import DocumentType
+    from portlink.manifest import SHIPMENTS
     from portlink.services.runtime import Runtime
 
     digest = keccak(file.read_bytes())

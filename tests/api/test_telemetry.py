@@ -10,9 +10,9 @@ import time
 
 from eth_account import Account
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import IOT
 from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.iot import DeviceKind, Reading, Rule, Rules, reading_typed_data
+from portlink.manifest import IOT
 from web3 import Web3
 
 from tests.api.conftest import Api

@@ -10,8 +10,8 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import SETTLEMENT_TOKEN
 from portlink.domain.finance import amount_due
+from portlink.manifest import SETTLEMENT_TOKEN
 from web3 import Web3
 
 from tests.api.conftest import Api, Participant

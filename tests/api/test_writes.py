@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from portlink.api.routes.shipments import ShipmentCreate
 from portlink.chain.gateway import ChainGateway
-from portlink.deployment.deploy import SHIPMENTS
+from portlink.manifest import SHIPMENTS
 from portlink.services.operations import Call, OperationService, request_fingerprint
 from web3.exceptions import TransactionNotFound
 

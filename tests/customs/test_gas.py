@@ -10,9 +10,9 @@ steady operation), so a relayed decision always costs the same nonce update.
 from __future__ import annotations
 
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import CUSTOMS
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision
+from portlink.manifest import CUSTOMS
 
 from tests.conftest import ROOT, SHEKOU, SHUNDE, check_gas_snapshot
 from tests.customs.conftest import REASON, State

@@ -47,9 +47,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from portlink.deployment.deploy import CUSTOMS, SHIPMENTS
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision, DecisionInput, Eip712Domain, decision_typed_data, sign_typed_data
+from portlink.manifest import CUSTOMS, SHIPMENTS
 from web3 import Web3
 from web3.logs import DISCARD
 

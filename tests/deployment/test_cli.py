@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from portlink.deployment.manifest import load_manifest
+from portlink.manifest import load_manifest
 
 from tests.conftest import ROOT
 from tests.deployment.test_deploy import _free_port

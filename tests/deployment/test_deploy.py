@@ -24,8 +24,8 @@ from portlink.deployment.deploy import (
     create_address,
     deploy,
 )
-from portlink.deployment.manifest import load_abi, load_manifest
 from portlink.errors import ContractsChangedError, DeploymentError, StaleManifestError
+from portlink.manifest import load_abi, load_manifest
 from web3 import Web3
 
 # Anvil's account 15 ("test test ... junk"), a public test key.

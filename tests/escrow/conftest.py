@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import pytest
 from eth_abi import encode
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import ESCROW, SETTLEMENT_TOKEN
 from portlink.domain.customs import Decision
 from portlink.domain.finance import Condition, Product
 from portlink.domain.finance import FinancingState as State
+from portlink.manifest import ESCROW, SETTLEMENT_TOKEN
 
 from tests.conftest import SHEKOU, SHUNDE
 from tests.customs.conftest import REASON, Desk

@@ -9,7 +9,7 @@ transfer and no allowance set-up. Deadlines are offsets from the block time, whi
 
 from __future__ import annotations
 
-from portlink.deployment.deploy import ESCROW, SETTLEMENT_TOKEN
+from portlink.manifest import ESCROW, SETTLEMENT_TOKEN
 
 from tests.conftest import ROOT, check_gas_snapshot
 from tests.escrow.conftest import MINT_REF, PAYMENT_REF, REBATE, Condition, Product, warp

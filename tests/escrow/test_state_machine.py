@@ -45,9 +45,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from portlink.deployment.deploy import CUSTOMS, ESCROW, SETTLEMENT_TOKEN
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision
+from portlink.manifest import CUSTOMS, ESCROW, SETTLEMENT_TOKEN
 from web3 import Web3
 from web3.logs import DISCARD
 

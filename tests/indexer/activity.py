@@ -15,13 +15,12 @@ from typing import Any
 
 from eth_account import Account
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import CUSTOMS, ESCROW, GOVERNANCE, IOT, SETTLEMENT_TOKEN, SHIPMENTS
-from portlink.deployment.manifest import Manifest, load_abi
 from portlink.domain.consortium import Role
 from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.finance import Condition, Product, amount_due
 from portlink.domain.iot import DeviceKind, MerkleTree, Reading, Rule, Rules, reading_typed_data
 from portlink.domain.shipments import iso6346_check_digit
+from portlink.manifest import CUSTOMS, ESCROW, GOVERNANCE, IOT, SETTLEMENT_TOKEN, SHIPMENTS, Manifest, load_abi
 from web3 import Web3
 from web3.logs import DISCARD
 

@@ -8,11 +8,11 @@ from alembic.migration import MigrationContext
 from eth_abi import encode
 from eth_utils.crypto import keccak
 from portlink.chain.rpc import JsonRpc, RangeTooLargeError
-from portlink.deployment.deploy import CUSTOMS
 from portlink.indexer import schema
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.indexer import Indexer, IndexerConfig
 from portlink.indexer.store import Store, migrate, open_engine
+from portlink.manifest import CUSTOMS
 
 from tests.indexer.conftest import SMALL, dump, fresh_dump
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 from eth_utils.crypto import keccak
-from portlink.deployment.deploy import IOT
 from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.iot import DeviceKind, Reading, Rule, Rules, reading_typed_data
+from portlink.manifest import IOT
 
 from tests.conftest import SHEKOU, SHUNDE
 from tests.customs.conftest import desk  # noqa: F401 - a fixture the IoT tests use too

@@ -4,8 +4,8 @@ readings or 10,000 but for the calldata of the count, while each reading posted 
 
 from __future__ import annotations
 
-from portlink.deployment.deploy import IOT
 from portlink.domain.iot import DeviceKind, MerkleTree, Rule, Rules
+from portlink.manifest import IOT
 
 from tests.conftest import ROOT, check_gas_snapshot
 from tests.iot.conftest import REEFER_RULES

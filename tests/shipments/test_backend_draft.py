@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from portlink.deployment.deploy import SHIPMENTS
 from portlink.domain.shipments import RegistrationDraft
+from portlink.manifest import SHIPMENTS
 
 
 def test_backend_draft_registers_on_chain_with_the_id_it_predicts(project, deployment, members):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from portlink.deployment.deploy import SHIPMENTS
 from portlink.domain.shipments import iso6346_check_digit
+from portlink.manifest import SHIPMENTS
 
 from tests.conftest import ROOT, SHEKOU, SHUNDE, check_gas_snapshot
 

@@ -33,8 +33,8 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from portlink.deployment.deploy import SHIPMENTS
 from portlink.domain.consortium import Role
+from portlink.manifest import SHIPMENTS
 from web3 import Web3
 
 from tests.conftest import NO_PORT, SHEKOU, SHUNDE, error_data

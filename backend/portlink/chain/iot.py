@@ -15,9 +15,9 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from portlink.chain.client import Signer, transact
-from portlink.deployment.manifest import Manifest, load_abi
 from portlink.domain.eip712 import Eip712Domain
 from portlink.domain.iot import DeviceKind, Reading, Rule, Rules
+from portlink.manifest import Manifest, load_abi
 
 IOT_MONITOR = "IoTMonitor"
 

@@ -24,23 +24,23 @@ from web3.types import Nonce, TxParams, TxReceipt
 
 from portlink.chain.artifacts import ContractArtifact, require
 from portlink.chain.client import Signer, transact
-from portlink.deployment.manifest import (
+from portlink.deployment.seed import Seed
+from portlink.errors import ContractsChangedError, DeploymentError, StaleManifestError
+from portlink.manifest import (
+    CUSTOMS,
+    ESCROW,
+    GOVERNANCE,
+    IOT,
+    REGISTRY,
+    SETTLEMENT_TOKEN,
+    SHIPMENTS,
     DeployedContract,
     Manifest,
     load_manifest,
     save_manifest,
     write_abi,
 )
-from portlink.deployment.seed import Seed
-from portlink.errors import ContractsChangedError, DeploymentError, StaleManifestError
 
-REGISTRY = "ConsortiumRegistry"
-GOVERNANCE = "ConsortiumGovernance"
-SHIPMENTS = "ShipmentRegistry"
-CUSTOMS = "CustomsClearance"
-IOT = "IoTMonitor"
-SETTLEMENT_TOKEN = "SettlementToken"  # noqa: S105 (a contract name, not a secret)
-ESCROW = "TradeFinanceEscrow"
 #: Deployed together: the registry trusts the governance address predicted from the deployer's next nonce.
 CORE = (REGISTRY, GOVERNANCE)
 #: Service contracts in deployment order, each with the contracts whose addresses its constructor takes. A

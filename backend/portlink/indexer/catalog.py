@@ -21,8 +21,8 @@ from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from portlink.deployment.manifest import Manifest, load_abi
 from portlink.errors import ConfigurationError
+from portlink.manifest import Manifest, load_abi
 
 _INT = re.compile(r"u?int(\d*)")
 #: Integers up to this many bits are JSON numbers; wider ones decimal strings (JavaScript's safe range is 53).

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from portlink.chain.rpc import JsonRpc
-from portlink.deployment.manifest import Manifest, load_manifest
 from portlink.errors import ChainResetError, ChainUnavailableError, ReorgTooDeepError
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.reader import Prefetcher, RangeRead, Retry, Sizing, read_range
 from portlink.indexer.store import Store, migrate, open_engine
+from portlink.manifest import Manifest, load_manifest
 from portlink.settings import Settings
 
 log = logging.getLogger("portlink.indexer")

@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Table, and_, bindparam, delete, insert, select
 
-from portlink.deployment.deploy import CUSTOMS, ESCROW, IOT, REGISTRY, SHIPMENTS
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision, DeclarationState
 from portlink.domain.finance import Condition, FinancingState, Product, RefundReason
@@ -29,6 +28,7 @@ from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
 from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
 from portlink.indexer import schema
 from portlink.indexer.bulk import insert_rows, upsert_rows
+from portlink.manifest import CUSTOMS, ESCROW, IOT, REGISTRY, SHIPMENTS
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]

@@ -23,12 +23,12 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, insert,
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from portlink.deployment.manifest import Manifest
 from portlink.errors import ConfigurationError, ReorgTooDeepError, StoreError
 from portlink.indexer import schema
 from portlink.indexer.bulk import insert_tuples
 from portlink.indexer.projections import HANDLERS, Event, Projector, project, restore
 from portlink.indexer.reader import EVENT_COLUMNS, RAW_COLUMNS, Rows
+from portlink.manifest import Manifest
 
 log = logging.getLogger("portlink.indexer")
 

@@ -18,9 +18,9 @@ from typing import Any
 from eth_abi.abi import decode, encode
 from eth_utils.crypto import keccak
 
-from portlink.deployment.manifest import Manifest, load_abi
 from portlink.errors import ConfigurationError
 from portlink.indexer.catalog import canonical_type, to_json
+from portlink.manifest import Manifest, load_abi
 
 PREFIXES = ("Governance", "Consortium", "Clearance", "IoT", "Settlement", "Shipment", "Escrow")
 _CONFLICT_WORDS = (

@@ -13,11 +13,10 @@ from sqlalchemy import Engine
 from portlink.chain.gateway import ChainGateway
 from portlink.chain.iot import IoTMonitorClient
 from portlink.chain.keystore import load_keystore
-from portlink.deployment.deploy import CUSTOMS
-from portlink.deployment.manifest import Manifest, load_manifest
 from portlink.domain.customs import Eip712Domain
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.store import migrate, open_engine
+from portlink.manifest import CUSTOMS, Manifest, load_manifest
 from portlink.services.access import ApiKeys
 from portlink.services.contracts import Contracts
 from portlink.services.operations import OperationService

@@ -13,8 +13,8 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from portlink.deployment.deploy import IOT
 from portlink.errors import PortLinkError
+from portlink.manifest import IOT
 from portlink.services.operations import CUSTODIAL, Call, OperationService
 from portlink.telemetry.ingest import Outcome, SignedReading, TelemetryIngestor, TelemetryWarning
 

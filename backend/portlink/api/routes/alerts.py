@@ -20,8 +20,8 @@ from portlink.api.problems import responses
 from portlink.api.routes.audit import AuditEntry
 from portlink.api.routes.shipments import visible_shipment
 from portlink.api.writes import WRITE_CODES, perform
-from portlink.deployment.deploy import CUSTOMS, IOT
 from portlink.errors import NotFoundError
+from portlink.manifest import CUSTOMS, IOT
 from portlink.services.access import Caller
 from portlink.services.operations import Call
 from portlink.services.queries import IndexQueries

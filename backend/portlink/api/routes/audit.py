@@ -10,7 +10,7 @@ from portlink.api.deps import CallerDep, QueriesDep
 from portlink.api.models import Public
 from portlink.api.problems import responses
 from portlink.api.routes.shipments import ShipmentId, visible_shipment
-from portlink.deployment.deploy import ESCROW
+from portlink.manifest import ESCROW
 from portlink.services.queries import IndexQueries
 
 audit = APIRouter(prefix="/v1/audit", tags=["audit"])

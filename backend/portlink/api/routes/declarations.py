@@ -18,7 +18,6 @@ from portlink.api.models import OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.routes.shipments import visible_shipment
 from portlink.api.writes import WRITE_CODES, perform
-from portlink.deployment.deploy import CUSTOMS
 from portlink.domain.customs import (
     MAX_HS_CODES,
     Decision,
@@ -28,6 +27,7 @@ from portlink.domain.customs import (
     reason_code,
 )
 from portlink.errors import InvalidInputError, NotFoundError
+from portlink.manifest import CUSTOMS
 from portlink.services.access import Caller
 from portlink.services.operations import CUSTODIAL, Call
 from portlink.services.queries import IndexQueries

@@ -16,9 +16,9 @@ from portlink.api.models import OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.routes.shipments import visible_shipment
 from portlink.api.writes import WRITE_CODES, perform
-from portlink.deployment.deploy import ESCROW, SETTLEMENT_TOKEN
 from portlink.domain.finance import MAX_AMOUNT, MAX_FEE_BPS, Condition, FinancingState, FinancingTerms, Product
 from portlink.errors import NotFoundError
+from portlink.manifest import ESCROW, SETTLEMENT_TOKEN
 from portlink.services.access import Caller
 from portlink.services.operations import Call
 from portlink.services.queries import IndexQueries

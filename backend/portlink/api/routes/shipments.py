@@ -15,7 +15,6 @@ from portlink.api.fields import Address, Bytes32, ContainerNumber, TransportDocu
 from portlink.api.models import OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.writes import WRITE_CODES, perform
-from portlink.deployment.deploy import SHIPMENTS
 from portlink.domain.shipments import (
     MAX_CONTAINERS,
     DocumentType,
@@ -26,6 +25,7 @@ from portlink.domain.shipments import (
     shipment_id,
 )
 from portlink.errors import InvalidInputError, NotFoundError
+from portlink.manifest import SHIPMENTS
 from portlink.services.access import Caller
 from portlink.services.operations import Call
 from portlink.services.queries import IndexQueries

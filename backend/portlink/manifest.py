@@ -1,4 +1,7 @@
-"""The deployment manifest: the one place the backend learns contract addresses and ABIs from.
+"""The deployment manifest: the one place the backend learns contract names, addresses and ABIs from.
+
+It sits below every layer that reads it (chain access, store, indexer, services, API) and imports nothing of
+PortLink's but its errors.
 
 The manifest is JSON beside an ``abi/`` folder::
 
@@ -26,6 +29,15 @@ from pydantic.alias_generators import to_camel
 from portlink.errors import ConfigurationError, DeploymentError
 
 SCHEMA = "portlink.deployment/1"
+
+# The contracts' names in the manifest: everything that names a contract imports them from here.
+REGISTRY = "ConsortiumRegistry"
+GOVERNANCE = "ConsortiumGovernance"
+SHIPMENTS = "ShipmentRegistry"
+CUSTOMS = "CustomsClearance"
+IOT = "IoTMonitor"
+SETTLEMENT_TOKEN = "SettlementToken"  # noqa: S105 (a contract name, not a secret)
+ESCROW = "TradeFinanceEscrow"
 
 
 class _Model(BaseModel):
