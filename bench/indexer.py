@@ -37,13 +37,17 @@ from portlink.chain.devnode import DevNode  # noqa: E402
 from portlink.chain.rpc import JsonRpc  # noqa: E402
 from portlink.deployment.deploy import deploy  # noqa: E402
 from portlink.deployment.seed import load_seed  # noqa: E402
-from portlink.indexer import schema  # noqa: E402
 from portlink.indexer.catalog import EventCatalog  # noqa: E402
 from portlink.indexer.indexer import Indexer, IndexerConfig  # noqa: E402
-from portlink.indexer.store import Store, migrate, open_engine  # noqa: E402
-from portlink.indexer.store import _sqlite_pragmas as sqlite_pragmas  # noqa: E402
+from portlink.indexer.writer import IndexWriter  # noqa: E402
 from portlink.manifest import Manifest, load_abi  # noqa: E402
 from portlink.settings import Settings  # noqa: E402
+from portlink.store import schema  # noqa: E402
+from portlink.store.engine import (  # noqa: E402
+    migrate,
+    open_engine,
+    sqlite_pragmas,
+)
 from sqlalchemy import JSON, Integer, String, create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402
 from web3 import Web3  # noqa: E402
@@ -167,7 +171,7 @@ def index_once(
     engine = open_engine(url)
     migrate(engine)
     catalog = EventCatalog.from_manifest(manifest, manifest_path)
-    indexer = Indexer(JsonRpc(rpc_url), Store(engine), manifest, catalog, config)
+    indexer = Indexer(JsonRpc(rpc_url), IndexWriter(engine), manifest, catalog, config)
     t0 = time.perf_counter()
     indexer.run(until_head=True)
     elapsed = time.perf_counter() - t0
@@ -224,7 +228,7 @@ def head_lag(
     engine = open_engine(url)
     migrate(engine)
     catalog = EventCatalog.from_manifest(manifest, manifest_path)
-    indexer = Indexer(JsonRpc(rpc_url), Store(engine), manifest, catalog, config)
+    indexer = Indexer(JsonRpc(rpc_url), IndexWriter(engine), manifest, catalog, config)
     indexer.run(until_head=True)  # caught up first
     commits: list[tuple[float, int]] = []
     indexer.on_commit.append(lambda block: commits.append((time.perf_counter(), block)))

@@ -8,7 +8,7 @@ import threading
 import time
 
 from eth_utils.crypto import keccak
-from portlink.indexer import schema
+from portlink.store import schema
 from sqlalchemy import select, update
 
 from tests.api.conftest import portlink_cli

@@ -21,10 +21,11 @@ from portlink.chain.client import NodeAccountSigner
 from portlink.chain.devnode import DevNode
 from portlink.chain.rpc import JsonRpc
 from portlink.deployment.deploy import DeployResult, deploy
-from portlink.indexer import schema
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.indexer import Indexer, IndexerConfig
-from portlink.indexer.store import Store, migrate, open_engine
+from portlink.indexer.writer import IndexWriter
+from portlink.store import schema
+from portlink.store.engine import migrate, open_engine
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import NoResultFound
 from web3 import Web3
@@ -100,7 +101,7 @@ class Chain:
     def indexer(self, url: str, config: IndexerConfig = SMALL) -> Indexer:
         engine = open_engine(url)
         migrate(engine)
-        return Indexer(JsonRpc(self.rpc_url), Store(engine), self.manifest, self.catalog(), config)
+        return Indexer(JsonRpc(self.rpc_url), IndexWriter(engine), self.manifest, self.catalog(), config)
 
 
 @pytest.fixture

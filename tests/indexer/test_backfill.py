@@ -6,9 +6,9 @@ import json
 
 from portlink.domain.finance import Condition, FinancingState, Product
 from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
-from portlink.indexer import schema
 from portlink.indexer.catalog import to_json
 from portlink.indexer.indexer import IndexerConfig
+from portlink.store import schema
 from sqlalchemy import func, select
 
 from tests.indexer.conftest import SMALL, chain_logs, dump, fresh_dump

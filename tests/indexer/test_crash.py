@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from portlink.indexer.store import open_engine
+from portlink.store.engine import open_engine
 
 from tests.conftest import ROOT
 from tests.indexer.conftest import SMALL, dump, fresh_dump

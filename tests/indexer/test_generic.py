@@ -8,11 +8,12 @@ from alembic.migration import MigrationContext
 from eth_abi import encode
 from eth_utils.crypto import keccak
 from portlink.chain.rpc import JsonRpc, RangeTooLargeError
-from portlink.indexer import schema
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.indexer import Indexer, IndexerConfig
-from portlink.indexer.store import Store, migrate, open_engine
+from portlink.indexer.writer import IndexWriter
 from portlink.manifest import CUSTOMS
+from portlink.store import schema
+from portlink.store.engine import migrate, open_engine
 
 from tests.indexer.conftest import SMALL, dump, fresh_dump
 
@@ -105,7 +106,7 @@ def _index_without_customs(anvil, url):
     contracts = {n: c for n, c in anvil.manifest.contracts.items() if n != CUSTOMS}
     without = anvil.manifest.model_copy(update={"contracts": contracts})
     catalog = EventCatalog.from_manifest(without, anvil.manifest_path)
-    Indexer(JsonRpc(anvil.rpc_url), Store(engine), without, catalog, SMALL).run(until_head=True)
+    Indexer(JsonRpc(anvil.rpc_url), IndexWriter(engine), without, catalog, SMALL).run(until_head=True)
     return engine
 
 
@@ -175,7 +176,7 @@ def test_the_range_shrinks_when_the_node_refuses_and_learns_the_limit(anvil, dat
     config = IndexerConfig(**{**SMALL.__dict__, "initial_block_range": 64, "max_block_range": 64, "read_ahead": False})
     engine = open_engine(database())
     migrate(engine)
-    indexer = Indexer(rpc, Store(engine), anvil.manifest, anvil.catalog(), config)
+    indexer = Indexer(rpc, IndexWriter(engine), anvil.manifest, anvil.catalog(), config)
     indexer.run(until_head=True)
     # Refused at 64, 32, 16 and 8 blocks, then never again: the range grows back only up to 7.
     assert 2 <= rpc.refused <= 5

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from portlink.errors import ReorgTooDeepError
-from portlink.indexer import schema
 from portlink.indexer.indexer import IndexerConfig
+from portlink.store import schema
 from sqlalchemy import select
 
 from tests.indexer.activity import SHEKOU, SHUNDE, container_number, seal

@@ -2,7 +2,7 @@
 
 One step reads the next range of blocks for every manifest contract (:func:`reader.read_range`: one
 ``eth_getLogs`` between header reads that catch a reorganisation racing it) and writes it with its checkpoint in
-one transaction (:meth:`Store.write_range`). The checkpoint block's hash read with the range must still be the
+one transaction (:meth:`IndexWriter.write_range`). The checkpoint block's hash read with the range must still be the
 one stored, otherwise the chain reorganised: the index finds the newest stored block still on the chain (the
 fork point), rolls back to it and indexes again from there.
 
@@ -25,9 +25,10 @@ from portlink.chain.rpc import JsonRpc
 from portlink.errors import ChainResetError, ChainUnavailableError, ReorgTooDeepError
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.reader import Prefetcher, RangeRead, Retry, Sizing, read_range
-from portlink.indexer.store import Store, migrate, open_engine
+from portlink.indexer.writer import IndexWriter
 from portlink.manifest import Manifest, load_manifest
 from portlink.settings import Settings
+from portlink.store.engine import migrate, open_engine
 
 log = logging.getLogger("portlink.indexer")
 
@@ -69,7 +70,7 @@ class Indexer:
     """Indexes the contracts of ``manifest`` from the node behind ``rpc`` into ``store``."""
 
     def __init__(
-        self, rpc: JsonRpc, store: Store, manifest: Manifest, catalog: EventCatalog, config: IndexerConfig
+        self, rpc: JsonRpc, store: IndexWriter, manifest: Manifest, catalog: EventCatalog, config: IndexerConfig
     ) -> None:
         self.rpc, self.store, self.manifest, self.catalog, self.config = rpc, store, manifest, catalog, config
         self.range_size = config.initial_block_range
@@ -91,7 +92,7 @@ class Indexer:
         engine = open_engine(settings.database_url)
         migrate(engine)
         rpc = JsonRpc(settings.rpc_url, timeout=settings.indexer_rpc_timeout_seconds)
-        return cls(rpc, Store(engine), manifest, catalog, IndexerConfig.from_settings(settings))
+        return cls(rpc, IndexWriter(engine), manifest, catalog, IndexerConfig.from_settings(settings))
 
     # ------------------------------------------------------------------ the loop
 

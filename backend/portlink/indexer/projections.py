@@ -26,9 +26,9 @@ from portlink.domain.customs import Decision, DeclarationState
 from portlink.domain.finance import Condition, FinancingState, Product, RefundReason
 from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
 from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
-from portlink.indexer import schema
 from portlink.indexer.bulk import insert_rows, upsert_rows
 from portlink.manifest import CUSTOMS, ESCROW, IOT, REGISTRY, SHIPMENTS
+from portlink.store import schema
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]

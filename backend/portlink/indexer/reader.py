@@ -28,9 +28,9 @@ from typing import Any
 from eth_abi.exceptions import DecodingError
 
 from portlink.chain.rpc import JsonRpc, RangeTooLargeError
-from portlink.indexer import schema
 from portlink.indexer.bulk import json_text
 from portlink.indexer.catalog import EventCatalog
+from portlink.store import schema
 
 log = logging.getLogger("portlink.indexer")
 

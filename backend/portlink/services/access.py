@@ -20,7 +20,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from portlink.errors import AuthenticationError, ConfigurationError, ForbiddenError, NotFoundError
 from portlink.services.queries import IndexQueries
-from portlink.services.schema import api_keys
+from portlink.store.schema import api_keys
 
 PREFIX = "plk"
 #: Roles that may read every shipment's commercial detail.

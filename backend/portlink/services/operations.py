@@ -46,7 +46,7 @@ from portlink.errors import (
 )
 from portlink.indexer.catalog import EventCatalog
 from portlink.services.contracts import Contracts
-from portlink.services.schema import idempotency_records, operations, signing_accounts
+from portlink.store.schema import idempotency_records, operations, signing_accounts
 
 log = logging.getLogger("portlink.operations")
 

@@ -11,7 +11,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select
 
-from portlink.indexer import schema
+from portlink.store import schema
 
 #: Ids above this are not in the index (SQL integers are 64-bit signed): a lookup of one finds nothing.
 MAX_ID = 2**63 - 1

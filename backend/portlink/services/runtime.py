@@ -15,7 +15,6 @@ from portlink.chain.iot import IoTMonitorClient
 from portlink.chain.keystore import load_keystore
 from portlink.domain.customs import Eip712Domain
 from portlink.indexer.catalog import EventCatalog
-from portlink.indexer.store import migrate, open_engine
 from portlink.manifest import CUSTOMS, Manifest, load_manifest
 from portlink.services.access import ApiKeys
 from portlink.services.contracts import Contracts
@@ -23,6 +22,7 @@ from portlink.services.operations import OperationService
 from portlink.services.queries import IndexQueries
 from portlink.services.telemetry import TelemetryService, WarningHub
 from portlink.settings import Settings
+from portlink.store.engine import migrate, open_engine
 from portlink.telemetry.ingest import TelemetryIngestor
 
 log = logging.getLogger("portlink.services")

@@ -4,9 +4,8 @@ records and the nonce allocator of each signing account. They share the index's 
 
 from __future__ import annotations
 
+from portlink.store.columns import ADDRESS, HASH, Block, Json, metadata
 from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
-
-from portlink.indexer.schema import ADDRESS, HASH, Block, Json, metadata
 
 api_keys = Table(
     "api_keys",
@@ -69,5 +68,3 @@ idempotency_records = Table(
     Column("operation_id", String(36), nullable=True),
     Column("created_at", Float, nullable=False),
 )
-
-SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records)

@@ -1,11 +1,10 @@
-"""Alembic environment: runs on the connection :func:`portlink.indexer.store.migrate` passes in."""
+"""Alembic environment: runs on the connection :func:`portlink.store.engine.migrate` passes in."""
 
 from __future__ import annotations
 
 from alembic import context
+from portlink.store.schema import metadata
 from sqlalchemy import Connection, create_engine
-
-from portlink.indexer.schema import metadata
 
 
 def _run(connection: Connection) -> None:

@@ -1,9 +1,9 @@
-"""The index database: one SQLAlchemy code path for SQLite (default, one file, WAL) and PostgreSQL.
+"""The indexer's writes to the store.
 
 Every range of blocks is written in one transaction together with the checkpoint that says it was written, so
 a crash (even SIGKILL) at any point leaves either the whole range or none of it, and the indexer resumes from
 the checkpoint. ``raw_logs`` and ``events`` are keyed by (block hash, log index): a log can never be stored
-twice. :meth:`Store.rollback` undoes everything above a block in one transaction.
+twice. :meth:`IndexWriter.rollback` undoes everything above a block in one transaction.
 """
 
 from __future__ import annotations
@@ -12,69 +12,19 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.resources import files
-from pathlib import Path
-from typing import Any
 
 import msgspec
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import OperationalError
 
-from portlink.errors import ConfigurationError, ReorgTooDeepError, StoreError
-from portlink.indexer import schema
+from portlink.errors import ReorgTooDeepError, StoreError
 from portlink.indexer.bulk import insert_tuples
 from portlink.indexer.projections import HANDLERS, Event, Projector, project, restore
 from portlink.indexer.reader import EVENT_COLUMNS, RAW_COLUMNS, Rows
 from portlink.manifest import Manifest
+from portlink.store import schema
 
 log = logging.getLogger("portlink.indexer")
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL: readers (the API) never block the writer; NORMAL sync is safe against process crashes, and after a
-    # power loss at worst the last transactions are gone, which the indexer then simply re-indexes.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def open_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder created and WAL mode."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigurationError(f"PORTLINK_DATABASE_URL {url!r} is not a database URL") from None
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if parsed.get_backend_name() != "postgresql":
-        raise ConfigurationError(f"the index runs on SQLite or PostgreSQL, not {parsed.get_backend_name()!r}")
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    try:
-        return create_engine(parsed, pool_pre_ping=True)
-    except ModuleNotFoundError as exc:
-        raise ConfigurationError(f"{parsed.drivername}: driver not installed ({exc.name})") from None
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision shipped in ``portlink/indexer/migrations``."""
-    config = Config()
-    config.set_main_option("script_location", str(files("portlink.indexer") / "migrations"))
-    try:
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-    except OperationalError as exc:
-        raise StoreError(f"cannot open the index at {engine.url!r}: {exc.orig}") from None
 
 
 @dataclass(frozen=True)
@@ -139,7 +89,7 @@ class WalCheckpointer:
                     log.debug("background checkpoint: %s", exc)
 
 
-class Store:
+class IndexWriter:
     """Reads and writes the index through one engine."""
 
     def __init__(self, engine: Engine) -> None:

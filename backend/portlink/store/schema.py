@@ -1,0 +1,85 @@
+"""Every table of the database, by name, and the groups the indexer treats alike.
+
+The tables live by area (:mod:`~portlink.store.index` for the bookkeeping and the log, one module per contract's
+projections, :mod:`~portlink.store.services` for the services' own tables); this module gathers them so that a
+reader writes ``schema.shipments`` and the indexer finds every projection. Alembic migrations in
+``store/migrations/versions`` create exactly these (a test compares them).
+"""
+
+from __future__ import annotations
+
+from portlink.store.columns import metadata
+from portlink.store.consortium import member_roles, members, ports
+from portlink.store.customs import brokers, customs_decisions, customs_holds, declarations
+from portlink.store.escrow import escrow_credits, financings
+from portlink.store.index import blocks, events, index_state, indexed_contracts, projection_undo, raw_logs
+from portlink.store.iot import iot_alerts, iot_batches, iot_devices, iot_gateway_authorisations, iot_rules
+from portlink.store.services import api_keys, idempotency_records, operations, signing_accounts
+from portlink.store.shipments import containers, discrepancies, documents, milestones, shipments
+
+__all__ = [
+    "APPEND_TABLES",
+    "CHAIN_TABLES",
+    "ENTITY_TABLES",
+    "LOG_TABLES",
+    "SERVICE_TABLES",
+    "TABLES",
+    "api_keys",
+    "blocks",
+    "brokers",
+    "containers",
+    "customs_decisions",
+    "customs_holds",
+    "declarations",
+    "discrepancies",
+    "documents",
+    "escrow_credits",
+    "events",
+    "financings",
+    "idempotency_records",
+    "index_state",
+    "indexed_contracts",
+    "iot_alerts",
+    "iot_batches",
+    "iot_devices",
+    "iot_gateway_authorisations",
+    "iot_rules",
+    "member_roles",
+    "members",
+    "metadata",
+    "milestones",
+    "operations",
+    "ports",
+    "projection_undo",
+    "raw_logs",
+    "shipments",
+    "signing_accounts",
+]
+
+#: Projections whose rows change (rolled back through ``projection_undo``).
+ENTITY_TABLES = (
+    ports,
+    members,
+    member_roles,
+    shipments,
+    containers,
+    discrepancies,
+    declarations,
+    customs_holds,
+    brokers,
+    financings,
+    escrow_credits,
+    iot_devices,
+    iot_gateway_authorisations,
+    iot_rules,
+    iot_alerts,
+)
+#: Projections with one row per event (rolled back by block number).
+APPEND_TABLES = (milestones, documents, customs_decisions, iot_batches)
+#: Everything a reorganisation rolls back by block number.
+LOG_TABLES = (raw_logs, events, *APPEND_TABLES)
+#: The tables whose contents follow from the chain alone (what two indexers of one chain agree on).
+CHAIN_TABLES = (raw_logs, events, *ENTITY_TABLES, *APPEND_TABLES)
+#: The services' own tables (API keys, operations, idempotency, nonces).
+SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records)
+TABLES = {t.name: t for t in metadata.sorted_tables}
