@@ -1,0 +1,92 @@
+"""Projections of customs clearance's events: declarations, decisions, holds, brokers."""
+
+from __future__ import annotations
+
+from portlink.domain.customs import Decision, DeclarationState
+from portlink.indexer.projections.base import Event, Projector, ascii_of, handles, name_of
+from portlink.manifest import CUSTOMS
+from portlink.store import schema
+
+
+@handles(CUSTOMS, "BrokerSet")
+def _broker_set(p: Projector, e: Event) -> None:
+    a = e.args
+    if a["authorised"]:
+        p.put(schema.brokers, shipper=a["shipper"], broker=a["broker"])
+    else:
+        p.remove(schema.brokers, a["shipper"], a["broker"])
+
+
+@handles(CUSTOMS, "DeclarationFiled")
+def _declaration_filed(p: Projector, e: Event) -> None:
+    a = e.args
+    previous = p.get(schema.declarations, a["declarationId"])
+    p.put(
+        schema.declarations,
+        declaration_id=a["declarationId"],
+        shipment_id=a["declarationId"],  # CustomsClearance keys a declaration by its shipment
+        filer=a["filer"],
+        version=a["version"],
+        digest=a["digest"],
+        hs_codes=[ascii_of(h) for h in a["hsCodes"]],
+        customs_value=a["customsValue"],
+        currency=ascii_of(a["currency"]),
+        state=previous["state"] if previous else DeclarationState.FILED.name,
+        cleared_version=None,
+        origin_officer=None,
+        destination_officer=None,
+    )
+
+
+@handles(CUSTOMS, "DeclarationStateChanged")
+def _declaration_state(p: Projector, e: Event) -> None:
+    p.update(schema.declarations, (e.args["declarationId"],), state=name_of(DeclarationState, e.args["state"]))
+
+
+@handles(CUSTOMS, "DecisionRecorded")
+def _decision_recorded(p: Projector, e: Event) -> None:
+    a = e.args
+    p.append(
+        schema.customs_decisions,
+        e,
+        declaration_id=a["declarationId"],
+        port=ascii_of(a["port"]),
+        officer=a["officer"],
+        version=a["version"],
+        decision=name_of(Decision, a["decision"]),
+        reason_code=a["reasonCode"],
+        submitted_by=a["submittedBy"],
+    )
+
+
+@handles(CUSTOMS, "HoldPlaced")
+def _hold_placed(p: Projector, e: Event) -> None:
+    a = e.args
+    p.put(
+        schema.customs_holds,
+        declaration_id=a["declarationId"],
+        port=ascii_of(a["port"]),
+        officer=a["officer"],
+        reason_code=a["reasonCode"],
+        active=True,
+        released_by=None,
+    )
+
+
+@handles(CUSTOMS, "HoldReleased")
+def _hold_released(p: Projector, e: Event) -> None:
+    a = e.args
+    key = (a["declarationId"], ascii_of(a["port"]))
+    p.update(schema.customs_holds, key, active=False, released_by=a["officer"])
+
+
+@handles(CUSTOMS, "DeclarationCleared")
+def _declaration_cleared(p: Projector, e: Event) -> None:
+    a = e.args
+    p.update(
+        schema.declarations,
+        (a["declarationId"],),
+        cleared_version=a["version"],
+        origin_officer=a["originOfficer"],
+        destination_officer=a["destinationOfficer"],
+    )
