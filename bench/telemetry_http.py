@@ -141,7 +141,7 @@ def http_rate(root: Path, readings: int, devices: int, batch: int) -> dict[str, 
                 time.sleep(0.02)
             url = f"http://127.0.0.1:{server.config.port}"
             deadline = time.monotonic() + 60
-            while runtime.queries.member(gateway) is None:  # the index must know the gateway's role
+            while runtime.consortium.member(gateway) is None:  # the index must know the gateway's role
                 assert time.monotonic() < deadline, "the index never saw the pilot gateway"
                 time.sleep(0.05)
             _, token = runtime.keys.create(gateway)

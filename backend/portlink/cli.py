@@ -177,9 +177,9 @@ def keys_list(member: Annotated[str | None, typer.Option(help="Only this member'
     from portlink.services.runtime import Runtime
 
     for key in Runtime(Settings()).keys.list(member):
-        created = datetime.fromtimestamp(key["created_at"], UTC).isoformat(timespec="seconds")
-        revoked = " REVOKED" if key["revoked_at"] is not None else ""
-        typer.echo(f"{key['key_id']}  {key['member']}  {created}  {key['label']}{revoked}")
+        created = datetime.fromtimestamp(key.created_at, UTC).isoformat(timespec="seconds")
+        revoked = " REVOKED" if key.revoked_at is not None else ""
+        typer.echo(f"{key.key_id}  {key.member}  {created}  {key.label}{revoked}")
 
 
 @keys.command("revoke")
@@ -199,18 +199,17 @@ app.add_typer(audit, name="audit")
 def audit_verify() -> None:
     """Re-read every log of the manifest contracts from the chain and report each difference from the index."""
     from portlink.chain.rpc import JsonRpc
-    from portlink.services import audit as auditing
     from portlink.services.runtime import Runtime
 
     settings = Settings()
     runtime = Runtime(settings)
-    contracts, checkpoint = runtime.queries.indexed_range()
+    contracts, checkpoint = runtime.audit.indexed_range()
     if checkpoint is None:
         raise PortLinkError("the index is empty: run `portlink index` first")
     start = min((first for _, first in contracts.values()), default=checkpoint)
     rpc = JsonRpc(settings.rpc_url, timeout=settings.indexer_rpc_timeout_seconds)
     with typer.progressbar(length=checkpoint - start + 1, label="Comparing blocks", file=sys.stderr) as bar:
-        compared, differences = auditing.verify(runtime.queries, rpc, progress=bar.update)
+        compared, differences = runtime.audit.verify(rpc, progress=bar.update)
     for difference in differences:
         typer.echo(str(difference))
     typer.echo(f"{compared} logs in blocks {start}-{checkpoint} compared: {len(differences) or 'no'} differences")
@@ -227,21 +226,17 @@ def doc_verify(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
     """Check FILE's keccak-256 against the shipment registry on chain: anchored, by whom, latest version or not."""
     from eth_utils.crypto import keccak
 
-    from portlink.domain.shipments import DocumentType
-    from portlink.manifest import SHIPMENTS
     from portlink.services.runtime import Runtime
 
     digest = keccak(file.read_bytes())
-    runtime = Runtime(Settings())
-    anchor, latest = runtime.view(SHIPMENTS, "verifyDocument", [digest])
+    anchor = Runtime(Settings()).documents.verify_on_chain(digest)
     typer.echo(f"{file}: keccak-256 0x{digest.hex()}")
-    if int(anchor["version"]) == 0:
+    if anchor is None:
         typer.echo("not anchored on chain")
         raise typer.Exit(1)
-    kind = DocumentType(int(anchor["docType"])).name
     typer.echo(
-        f"anchored: shipment {anchor['shipmentId']}, {kind} version {anchor['version']}, by {anchor['anchoredBy']} "
-        f"at {anchor['anchoredAt']} ({'the latest version' if latest else 'SUPERSEDED by a newer version'})"
+        f"anchored: shipment {anchor.shipment_id}, {anchor.doc_type} version {anchor.version}, by {anchor.anchored_by} "
+        f"at {anchor.anchored_at} ({'the latest version' if anchor.latest else 'SUPERSEDED by a newer version'})"
     )
 
 

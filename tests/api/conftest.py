@@ -95,7 +95,7 @@ class Api:
         target = self.chain.w3.eth.block_number if block is None else block
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            head = self.runtime.queries.head()["checkpointBlock"]
+            head = self.runtime.index.head().checkpoint_block
             if head is not None and head >= target:
                 return
             time.sleep(0.05)
@@ -225,7 +225,7 @@ def running_api(chain: Chain, folder: Path, **overrides: Any) -> Iterator[Api]:
         with httpx.Client(base_url=server.url, timeout=60) as probe:
             assert probe.get("/v1/health").status_code == 200
         deadline = time.monotonic() + 30
-        while runtime.queries.member(Account.from_key(private_key(ROLES["auditor"])).address) is None:
+        while runtime.consortium.member(Account.from_key(private_key(ROLES["auditor"])).address) is None:
             assert time.monotonic() < deadline, "the index never saw the pilot members"
             time.sleep(0.05)
         for name, index in ROLES.items():

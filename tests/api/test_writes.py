@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from portlink.api.routes.shipments import ShipmentCreate
 from portlink.chain.gateway import ChainGateway
-from portlink.manifest import SHIPMENTS
-from portlink.services.operations import Call, OperationService, request_fingerprint
+from portlink.services.operations import OperationService, request_fingerprint
 from web3.exceptions import TransactionNotFound
 
 
@@ -56,7 +55,9 @@ def test_a_duplicate_while_the_first_request_runs_is_a_409_problem(api):
     body = api.registration()
     model = ShipmentCreate.model_validate(body)
     fingerprint = request_fingerprint("POST", "/v1/shipments?", json.dumps(model.model_dump(mode="json")).encode())
-    api.runtime.operations.begin_request(api.shipper.address, "in-flight-1", fingerprint)  # the first, still running
+    api.runtime.operations.idempotency.begin(
+        api.shipper.address, "in-flight-1", fingerprint
+    )  # the first, still running
     response = api.shipper.write("POST", "/v1/shipments", body, key="in-flight-1")
     assert response.status_code == 409, response.text
     assert response.json()["type"] == "/problems/request-in-progress"
@@ -153,21 +154,21 @@ def test_a_restart_broadcasts_the_stored_transaction_once_and_signs_nothing_agai
         return OperationService(rt.engine, gateway, rt.contracts, rt.operations.catalog, rt.operations.signers)
 
     before = w3.eth.get_transaction_count(api.shipper.address, "pending")
-    draft = ShipmentCreate.model_validate(api.registration())
-    call = Call(SHIPMENTS, "register", [draft.to_chain()])
+    draft = ShipmentCreate.model_validate(api.registration()).draft()
+    write = rt.shipments.register(draft)
     with pytest.raises(Crash):
-        service(CrashingGateway(w3)).submit(api.shipper.address, "shipments.register", call, signing="custodial")
-    (op,) = [o for o in rt.operations.list(api.shipper.address, status="Initialized") if o["nonce"] == before]
-    assert op["txHash"] is not None  # signed and stored before the crash ...
+        service(CrashingGateway(w3)).submit(api.shipper.address, write, signing="custodial")
+    (op,) = [o for o in rt.operations.list(api.shipper.address, status="Initialized") if o.nonce == before]
+    assert op.tx_hash is not None  # signed and stored before the crash ...
     assert w3.eth.get_transaction_count(api.shipper.address, "pending") == before  # ... but never sent
 
     restarted = service(ChainGateway(w3))
-    restarted.recover()
-    restarted.resume()
-    restarted.resume()  # a second restart while it is pending sends the same bytes, which the node knows
-    done = wait_status(api, api.shipper, op["id"], {"Succeeded", "Failed"})
+    restarted.tracker.recover()
+    restarted.tracker.resume()
+    restarted.tracker.resume()  # a second restart while it is pending sends the same bytes, which the node knows
+    done = wait_status(api, api.shipper, op.id, {"Succeeded", "Failed"})
     assert done["status"] == "Succeeded"
-    assert done["txHash"] == op["txHash"]  # the stored bytes, not a new signature
+    assert done["txHash"] == op.tx_hash  # the stored bytes, not a new signature
     assert w3.eth.get_transaction_count(api.shipper.address) == before + 1
     after = api.shipper.confirmed("POST", "/v1/shipments", api.registration())
     assert after["nonce"] == before + 1  # the allocator went on from there: no gap, no reuse

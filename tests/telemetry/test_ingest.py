@@ -203,11 +203,15 @@ def test_readings_accepted_but_not_anchored_can_be_sent_again(field, ingestor, m
     assert all(o.accepted for o in ingestor.ingest(gateway, items)), "the same readings are not stale after a restore"
 
 
+class _Keystore:
+    def signer_for(self, member):
+        return member
+
+
 class _UnreachableChain:
     """An operation service whose node stopped answering after the gateway's key was found."""
 
-    def signer_for(self, member):
-        return member
+    signers = _Keystore()
 
     def submit(self, *args, **kwargs):
         from portlink.errors import ChainUnavailableError

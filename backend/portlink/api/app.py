@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 from portlink import __version__
 from portlink.api import problems
 from portlink.api.deps import RuntimeDep
+from portlink.api.models import Public
 from portlink.api.routes import (
     alerts,
     audit,
@@ -24,6 +23,7 @@ from portlink.api.routes import (
     operations,
     shipments,
     telemetry,
+    tokens,
 )
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
@@ -36,12 +36,20 @@ RFC 9457 problem (`application/problem+json`); refused transactions carry the co
 stable problem type (e.g. `/problems/shipment-already-financed`)."""
 
 
-class Health(BaseModel):
+class IndexHeadPublic(Public):
+    """How far the index is: the last block indexed and the last final block (null before the first range)."""
+
+    checkpoint_block: int | None
+    final_block: int | None
+    chain_id: int | None
+
+
+class Health(Public):
     """Liveness and the index's position."""
 
     status: str
     version: str
-    index: dict[str, Any]
+    index: IndexHeadPublic
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, start: bool = True) -> FastAPI:
@@ -76,12 +84,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for router in (
         consortium.members,
         consortium.ports,
+        consortium.proposals,
         shipments.router,
+        devices.monitoring,
         documents.router,
         declarations.router,
+        declarations.brokers,
+        declarations.nonces,
         financings.router,
         financings.approvals,
         financings.withdrawals,
+        financings.escrow,
+        tokens.router,
         operations.router,
         audit.audit,
         alerts.alerts,
@@ -94,6 +108,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @app.get("/v1/health", response_model=Health, tags=["health"], responses=problems.responses(503))
     def health(rt: RuntimeDep) -> Health:
         """Whether the API is up, and how far the index is."""
-        return Health(status="ok", version=__version__, index=rt.queries.head())
+        return Health(status="ok", version=__version__, index=IndexHeadPublic.model_validate(rt.index.head()))
 
     return app

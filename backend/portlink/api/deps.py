@@ -1,17 +1,25 @@
-"""Dependencies of the route handlers, as ``Annotated`` aliases: the runtime, the calling member, and what every
-write takes (``Idempotency-Key``, ``?signing=``, ``?confirm=``)."""
+"""Dependencies of the route handlers, as ``Annotated`` aliases: the runtime and its services, the calling member,
+and what every write takes (``Idempotency-Key``, ``?signing=``, ``?confirm=``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
 from portlink.errors import InvalidInputError
 from portlink.services.access import Caller
-from portlink.services.queries import IndexQueries
+from portlink.services.audit import AuditService
+from portlink.services.consortium import ConsortiumService
+from portlink.services.declarations import DeclarationService
+from portlink.services.documents import DocumentService
+from portlink.services.financings import FinancingService
+from portlink.services.iot import IoTService
+from portlink.services.operations import OperationService, Signing
 from portlink.services.runtime import Runtime
+from portlink.services.shipments import ShipmentService
+from portlink.services.tokens import TokenService
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -21,14 +29,6 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-def get_queries(runtime: RuntimeDep) -> IndexQueries:
-    """Reads of the index."""
-    return runtime.queries
-
-
-QueriesDep = Annotated[IndexQueries, Depends(get_queries)]
 
 
 def get_caller(
@@ -46,12 +46,59 @@ def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
+def _consortium(runtime: RuntimeDep) -> ConsortiumService:
+    return runtime.consortium
+
+
+def _shipments(runtime: RuntimeDep) -> ShipmentService:
+    return runtime.shipments
+
+
+def _declarations(runtime: RuntimeDep) -> DeclarationService:
+    return runtime.declarations
+
+
+def _financings(runtime: RuntimeDep) -> FinancingService:
+    return runtime.financings
+
+
+def _iot(runtime: RuntimeDep) -> IoTService:
+    return runtime.iot
+
+
+def _tokens(runtime: RuntimeDep) -> TokenService:
+    return runtime.tokens
+
+
+def _documents(runtime: RuntimeDep) -> DocumentService:
+    return runtime.documents
+
+
+def _audit(runtime: RuntimeDep) -> AuditService:
+    return runtime.audit
+
+
+def _operations(runtime: RuntimeDep) -> OperationService:
+    return runtime.operations
+
+
+ConsortiumDep = Annotated[ConsortiumService, Depends(_consortium)]
+ShipmentsDep = Annotated[ShipmentService, Depends(_shipments)]
+DeclarationsDep = Annotated[DeclarationService, Depends(_declarations)]
+FinancingsDep = Annotated[FinancingService, Depends(_financings)]
+IoTDep = Annotated[IoTService, Depends(_iot)]
+TokensDep = Annotated[TokenService, Depends(_tokens)]
+DocumentsDep = Annotated[DocumentService, Depends(_documents)]
+AuditDep = Annotated[AuditService, Depends(_audit)]
+OperationsDep = Annotated[OperationService, Depends(_operations)]
+
+
 @dataclass(frozen=True)
 class WriteOptions:
     """What every write takes besides its body."""
 
     idempotency_key: str
-    signing: Literal["custodial", "wallet"]
+    signing: Signing
     confirm: bool
 
 
@@ -65,9 +112,9 @@ def get_write_options(
         ),
     ] = None,
     signing: Annotated[
-        Literal["custodial", "wallet"],
+        Signing,
         Query(description="custodial: the backend signs with the member's key; wallet: returns what to sign."),
-    ] = "custodial",
+    ] = Signing.CUSTODIAL,
     confirm: Annotated[bool, Query(description="Wait until the transaction is mined (or failed).")] = False,
 ) -> WriteOptions:
     """The write's options; a missing or malformed ``Idempotency-Key`` is a 422 problem naming the header."""
@@ -78,10 +125,12 @@ def get_write_options(
     return WriteOptions(idempotency_key, signing, confirm)
 
 
-WriteDep = Annotated[WriteOptions, Depends(get_write_options)]
+WriteOptionsDep = Annotated[WriteOptions, Depends(get_write_options)]
 
 #: The largest integer SQLite and PostgreSQL (BIGINT) store: bigger offsets and block numbers find nothing anyway,
 #: and passed on they fail the database driver (a 500) instead of the request (a 422).
 MAX_SQL_INTEGER = 2**63 - 1
 #: Where a page of a list starts.
 Offset = Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER, description="Rows to skip.")]
+#: How many rows a page holds.
+Limit = Annotated[int, Query(ge=1, le=500, description="Rows per page.")]

@@ -1,71 +1,111 @@
 """The one path of every write: idempotency, the operation, ``?confirm=true``, and the answer.
 
-A refused write (the simulation reverts, or the transaction reverts on chain while ``?confirm=true`` waits) is
-answered with the problem of its custom error; the operation stays readable at ``/v1/operations/{id}``. Every
-answer except an unexpected failure is stored under the ``Idempotency-Key`` and replayed to identical retries.
+A route handler asks its resource's service for the write (which contract call, checked how) and hands it to
+:meth:`Writer.perform`. A refused write (the simulation reverts, or the transaction reverts on chain while
+``?confirm=true`` waits) is answered with the problem of its custom error; the operation stays readable at
+``/v1/operations/{id}``. Every answer except an unexpected failure is stored under the ``Idempotency-Key`` and
+replayed to identical retries.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from portlink.api.deps import WriteOptions
+from portlink.api.deps import CallerDep, RuntimeDep, WriteOptions, WriteOptionsDep
+from portlink.api.models import OperationPublic
 from portlink.api.problems import MEDIA_TYPE, problem_of
 from portlink.errors import PortLinkError
 from portlink.services.access import Caller
-from portlink.services.operations import DONE, FAILED, Call, request_fingerprint
+from portlink.services.operations import Operation, Status, Write, request_fingerprint
 from portlink.services.runtime import Runtime
 
 #: Declared on every write route.
 WRITE_CODES = (401, 403, 404, 409, 413, 422, 502, 503)
 
 
-def _answer(op: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    if op["status"] == FAILED and op["error"]:
-        return int(op["error"].get("status", 422)), {**op["error"], "operation": op["id"]}
-    return (200 if op["status"] in DONE else 202), op
+def operation_json(op: Operation) -> dict[str, Any]:
+    """The operation resource as the API sends it."""
+    return OperationPublic.model_validate(op).model_dump(mode="json", by_alias=True)
 
 
-def perform(
-    request: Request,
-    runtime: Runtime,
-    caller: Caller,
-    options: WriteOptions,
-    kind: str,
-    call: Call,
-    body: BaseModel | dict[str, Any] | None,
-    *,
-    sender: str | None = None,
-) -> JSONResponse:
-    """Run the write ``call`` for ``caller`` as an operation and answer it."""
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items()) if k != "confirm")
-    payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
-    fingerprint = request_fingerprint(request.method, f"{request.url.path}?{query}", json.dumps(payload).encode())
-    ops = runtime.operations
-    stored = ops.begin_request(caller.member, options.idempotency_key, fingerprint)
-    if stored is not None:
-        media = MEDIA_TYPE if stored.status_code >= 400 else "application/json"
-        return JSONResponse(stored.body, stored.status_code, media_type=media, headers={"Idempotent-Replayed": "true"})
-    try:
-        op = ops.submit(caller.member, kind, call, signing=options.signing, sender=sender)
-        if options.confirm:
-            op = ops.wait(op["id"], runtime.settings.api_confirm_timeout_seconds)
-        status, answer = _answer(op)
-    except PortLinkError as exc:
-        answer = problem_of(exc)
-        status = int(answer["status"])
-        if status >= 500:
-            ops.abandon_request(caller.member, options.idempotency_key)
+def operation_answer(op: Operation) -> tuple[int, dict[str, Any]]:
+    """The status and body answering a write whose operation is ``op``: its problem if it failed, 200 once it
+    succeeded, 202 while it is open."""
+    if op.status == Status.FAILED and op.error:
+        return int(op.error.get("status", 422)), {**op.error, "operation": op.id}
+    return (200 if op.done else 202), operation_json(op)
+
+
+def respond(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    """A JSON answer, ``application/problem+json`` for a problem."""
+    return JSONResponse(body, status, media_type=MEDIA_TYPE if status >= 400 else "application/json", headers=headers)
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Performs the writes of one request."""
+
+    request: Request
+    runtime: Runtime
+    caller: Caller
+    options: WriteOptions
+
+    def fingerprint(self, body: BaseModel | dict[str, Any] | None) -> str:
+        """What identifies this request under its ``Idempotency-Key``: method, path, query and body."""
+        query = "&".join(f"{k}={v}" for k, v in sorted(self.request.query_params.items()) if k != "confirm")
+        payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+        return request_fingerprint(
+            self.request.method, f"{self.request.url.path}?{query}", json.dumps(payload).encode()
+        )
+
+    def idempotent(
+        self, body: BaseModel | dict[str, Any] | None, run: Callable[[], tuple[int, dict[str, Any]]]
+    ) -> JSONResponse:
+        """Answer with ``run()`` once per ``Idempotency-Key``: a retry of the same request replays the stored
+        answer. A problem is stored too; an unexpected failure releases the key."""
+        records = self.runtime.operations.idempotency
+        member, key = self.caller.member, self.options.idempotency_key
+        stored = records.begin(member, key, self.fingerprint(body))
+        if stored is not None:
+            return respond(stored.status_code, stored.body, {"Idempotent-Replayed": "true"})
+        try:
+            status, answer = run()
+        except PortLinkError as exc:
+            answer = problem_of(exc)
+            status = int(answer["status"])
+            if status >= 500:
+                records.abandon(member, key)
+                raise
+        except BaseException:
+            records.abandon(member, key)
             raise
-    except BaseException:
-        ops.abandon_request(caller.member, options.idempotency_key)
-        raise
-    ops.finish_request(caller.member, options.idempotency_key, status, answer)
-    op_id = answer.get("id") or answer.get("operation")
-    headers = {"Location": f"/v1/operations/{op_id}"} if op_id else {}
-    return JSONResponse(answer, status, media_type=MEDIA_TYPE if status >= 400 else "application/json", headers=headers)
+        records.finish(member, key, status, answer)
+        op_id = answer.get("id") or answer.get("operation")
+        return respond(status, answer, {"Location": f"/v1/operations/{op_id}"} if op_id else None)
+
+    def perform(self, write: Write, body: BaseModel | dict[str, Any] | None) -> JSONResponse:
+        """Run ``write`` for the caller as an operation and answer it."""
+        operations = self.runtime.operations
+
+        def run() -> tuple[int, dict[str, Any]]:
+            op = operations.submit(self.caller.member, write, signing=self.options.signing)
+            if self.options.confirm:
+                op = operations.wait(op.id, self.runtime.settings.api_confirm_timeout_seconds)
+            return operation_answer(op)
+
+        return self.idempotent(body, run)
+
+
+def get_writer(request: Request, runtime: RuntimeDep, caller: CallerDep, options: WriteOptionsDep) -> Writer:
+    """The writer of this request."""
+    return Writer(request, runtime, caller, options)
+
+
+WriterDep = Annotated[Writer, Depends(get_writer)]

@@ -13,13 +13,12 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine, insert, select, update
 
 from portlink.errors import AuthenticationError, ConfigurationError, ForbiddenError, NotFoundError
-from portlink.services.queries import IndexQueries
+from portlink.services.consortium import ConsortiumService
 from portlink.store.schema import api_keys
 
 PREFIX = "plk"
@@ -45,13 +44,27 @@ class Caller:
         """Customs or auditor: may read every shipment."""
         return any(r in OVERSIGHT_ROLES for r, _ in self.roles)
 
-    def require_party(self, shipment: dict[str, Any]) -> None:
-        """:class:`ForbiddenError` unless the caller is a party of ``shipment``, customs or an auditor."""
-        parties = {shipment["shipper"], shipment["carrier"], shipment["consignee"]}
+    @property
+    def viewer(self) -> str | None:
+        """Whose view a list is restricted to: ``None`` (everything) for customs and auditors, else the member."""
+        return None if self.oversight else self.member
+
+    def require_party(self, shipment_id: str, parties: tuple[str, ...]) -> None:
+        """:class:`ForbiddenError` unless the caller is one of ``parties`` of shipment ``shipment_id``, customs or
+        an auditor."""
         if self.member not in parties and not self.oversight:
-            raise ForbiddenError(
-                f"{self.member} is not a party of shipment {shipment['shipmentId']}, nor customs or an auditor"
-            )
+            raise ForbiddenError(f"{self.member} is not a party of shipment {shipment_id}, nor customs or an auditor")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An issued API key (its secret is never stored)."""
+
+    key_id: str
+    member: str
+    label: str
+    created_at: float
+    revoked_at: float | None
 
 
 def _sha256(secret: str) -> str:
@@ -61,20 +74,20 @@ def _sha256(secret: str) -> str:
 class ApiKeys:
     """Issuing and checking API keys."""
 
-    def __init__(self, engine: Engine, queries: IndexQueries) -> None:
-        self.engine, self.queries = engine, queries
+    def __init__(self, engine: Engine, consortium: ConsortiumService) -> None:
+        self.engine, self.consortium = engine, consortium
 
     def create(self, member: str, label: str = "") -> tuple[str, str]:
         """A new key for ``member``, which must be an active member in the index: ``(key_id, token)``. The token
         is shown once; only its hash is stored."""
         account = to_checksum_address(member)
-        found = self.queries.member(account)
+        found = self.consortium.member(account)
         if found is None:
             raise ConfigurationError(
                 f"{account} is not a consortium member in the index (run `portlink index` first, or admit it)"
             )
-        if found["status"] != "ACTIVE":
-            raise ConfigurationError(f"{account} is {found['status'].lower()}, not an active member")
+        if found.status != "ACTIVE":
+            raise ConfigurationError(f"{account} is {found.status.lower()}, not an active member")
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             conn.execute(
@@ -83,19 +96,22 @@ class ApiKeys:
                     "key_id": key_id,
                     "secret_sha256": _sha256(secret),
                     "member": account,
-                    "label": label or found["name"],
+                    "label": label or found.name,
                     "created_at": time.time(),
                 },
             )
         return key_id, f"{PREFIX}_{key_id}_{secret}"
 
-    def list(self, member: str | None = None) -> list[dict[str, Any]]:
+    def list(self, member: str | None = None) -> list[ApiKey]:
         """The keys (never their secrets), optionally of one member."""
         query = select(api_keys).order_by(api_keys.c.created_at)
         if member:
             query = query.where(api_keys.c.member == to_checksum_address(member))
         with self.engine.connect() as conn:
-            return [{k: v for k, v in dict(r).items() if k != "secret_sha256"} for r in conn.execute(query).mappings()]
+            return [
+                ApiKey(r["key_id"], r["member"], r["label"], r["created_at"], r["revoked_at"])
+                for r in conn.execute(query).mappings()
+            ]
 
     def revoke(self, key_id: str) -> None:
         """Revoke a key; :class:`NotFoundError` if there is no such key."""
@@ -123,8 +139,12 @@ class ApiKeys:
             raise AuthenticationError("unknown API key")
         if row["revoked_at"] is not None:
             raise AuthenticationError("the API key was revoked")
-        member = self.queries.member(row["member"])
-        if member is None or member["status"] != "ACTIVE":
-            raise AuthenticationError(f"the API key's member {row['member']} is not an active member")
-        roles = tuple((r["role"], r["port"]) for r in member["roles"])
-        return Caller(key_id, member["account"], member["name"], roles)
+        return self.caller_of(row["member"], key_id, what="the API key's member")
+
+    def caller_of(self, account: str, key_id: str, *, what: str = "the member") -> Caller:
+        """The caller acting as ``account`` (a key or a session ``key_id``); :class:`AuthenticationError` if it is
+        no active member (any more)."""
+        member = self.consortium.member(account)
+        if member is None or member.status != "ACTIVE":
+            raise AuthenticationError(f"{what} {account} is not an active member")
+        return Caller(key_id, member.account, member.name, tuple((r.role, r.port) for r in member.roles))

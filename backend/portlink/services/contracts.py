@@ -18,6 +18,8 @@ from typing import Any
 from eth_abi.abi import decode, encode
 from eth_utils.crypto import keccak
 
+from portlink.chain.gateway import ChainGateway
+from portlink.domain.eip712 import Eip712Domain
 from portlink.errors import ConfigurationError
 from portlink.indexer.catalog import canonical_type, to_json
 from portlink.manifest import Manifest, load_abi
@@ -184,3 +186,29 @@ class Contracts:
             _, names = out.setdefault(error.problem_type, (error.status, []))
             names.append(f"{error.contract}.{error.name}")
         return out
+
+
+class ContractViews:
+    """Read-only calls of the manifest contracts on the node, decoded (JSON-safe values)."""
+
+    def __init__(self, gateway: ChainGateway, contracts: Contracts) -> None:
+        self.gateway, self.contracts = gateway, contracts
+        self._domains: dict[str, Eip712Domain] = {}
+
+    def call(self, contract: str, function: str, args: list[Any]) -> list[Any]:
+        """``contract.function(*args)`` at the latest block."""
+        data = self.gateway.call(self.contracts.addresses[contract], self.contracts.calldata(contract, function, args))
+        return self.contracts.decode_output(contract, function, data, len(args))
+
+    def eip712_domain(self, contract: str) -> Eip712Domain:
+        """The EIP-712 domain of ``contract``'s typed data, as the contract reports it (ERC-5267)."""
+        if contract not in self._domains:
+            fields, name, version, chain_id, address, salt, extensions = self.call(contract, "eip712Domain", [])
+            self._domains[contract] = Eip712Domain.from_erc5267(
+                (bytes.fromhex(fields[2:]), name, version, int(chain_id), address, bytes.fromhex(salt[2:]), extensions)
+            )
+        return self._domains[contract]
+
+    def has_code(self, address: str) -> bool:
+        """Whether ``address`` is a contract (an ERC-1271 wallet, say) rather than a key."""
+        return self.gateway.has_code(address)

@@ -1,5 +1,6 @@
-"""The services of one backend process, built from the settings: store, index reads, API keys, contracts,
-chain gateway, operations (with their tracker thread) and, optionally, the indexer in a background thread."""
+"""The services of one backend process, built from the settings: the store, one service per resource, API keys,
+the contracts and the chain gateway, operations (with their tracker thread) and, optionally, the indexer in a
+background thread. The API and the CLI reach every workflow through a :class:`Runtime`."""
 
 from __future__ import annotations
 
@@ -13,14 +14,23 @@ from sqlalchemy import Engine
 from portlink.chain.gateway import ChainGateway
 from portlink.chain.iot import IoTMonitorClient
 from portlink.chain.keystore import load_keystore
-from portlink.domain.customs import Eip712Domain
 from portlink.indexer.catalog import EventCatalog
-from portlink.manifest import CUSTOMS, Manifest, load_manifest
+from portlink.manifest import Manifest, load_manifest
 from portlink.services.access import ApiKeys
-from portlink.services.contracts import Contracts
+from portlink.services.audit import AuditService
+from portlink.services.consortium import ConsortiumService
+from portlink.services.contracts import Contracts, ContractViews
+from portlink.services.dcsa import DcsaService
+from portlink.services.declarations import DeclarationService
+from portlink.services.documents import DocumentService
+from portlink.services.eventlog import EventLog
+from portlink.services.financings import FinancingService
+from portlink.services.index import IndexStatus
+from portlink.services.iot import IoTService
 from portlink.services.operations import OperationService
-from portlink.services.queries import IndexQueries
+from portlink.services.shipments import ShipmentService
 from portlink.services.telemetry import TelemetryService, WarningHub
+from portlink.services.tokens import TokenService
 from portlink.settings import Settings
 from portlink.store.engine import migrate, open_engine
 from portlink.telemetry.ingest import TelemetryIngestor
@@ -35,8 +45,16 @@ class Runtime:
         self.settings = settings
         self.engine = engine or open_engine(settings.database_url)
         migrate(self.engine)
-        self.queries = IndexQueries(self.engine)
-        self.keys = ApiKeys(self.engine, self.queries)
+        # Services that need only the store are ready at once; those that need the manifest or the chain are
+        # opened on first use (a CLI command that only issues an API key needs neither).
+        self.index = IndexStatus(self.engine)
+        self.eventlog = EventLog(self.engine)
+        self.consortium = ConsortiumService(self.engine)
+        self.keys = ApiKeys(self.engine, self.consortium)
+        self.shipments = ShipmentService(self.engine, self.consortium)
+        self.iot = IoTService(self.engine, self.shipments, self.eventlog)
+        self.audit = AuditService(self.engine, self.shipments, self.eventlog)
+        self.dcsa = DcsaService(self.engine)
         self._threads: list[threading.Thread] = []
         #: Set when the process shuts down: long-running responses (the alert stream) end.
         self.stopping = threading.Event()
@@ -93,26 +111,33 @@ class Runtime:
         )
 
     @cached_property
-    def customs_domain(self) -> Eip712Domain:
-        """The EIP-712 domain of customs decisions, as the contract reports it (ERC-5267)."""
-        data = self.gateway.call(
-            self.contracts.addresses[CUSTOMS], self.contracts.calldata(CUSTOMS, "eip712Domain", [])
-        )
-        fields, name, version, chain_id, contract, salt, extensions = self.contracts.decode_output(
-            CUSTOMS, "eip712Domain", data
-        )
-        return Eip712Domain.from_erc5267(
-            (bytes.fromhex(fields[2:]), name, version, int(chain_id), contract, bytes.fromhex(salt[2:]), extensions)
-        )
+    def views(self) -> ContractViews:
+        """Read-only calls of the manifest contracts."""
+        return ContractViews(self.gateway, self.contracts)
 
-    def view(self, contract: str, function: str, args: list[Any]) -> list[Any]:
-        """A read-only call, decoded (JSON-safe values)."""
-        data = self.gateway.call(self.contracts.addresses[contract], self.contracts.calldata(contract, function, args))
-        return self.contracts.decode_output(contract, function, data, len(args))
+    @cached_property
+    def declarations(self) -> DeclarationService:
+        """Customs declarations and decisions."""
+        return DeclarationService(self.engine, self.shipments, self.views, relayer=self.operations.relayer)
+
+    @cached_property
+    def financings(self) -> FinancingService:
+        """Trade-finance escrow financings."""
+        return FinancingService(self.engine, self.shipments, self.eventlog, self.contracts.addresses)
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        """The settlement token."""
+        return TokenService(self.views, self.contracts.addresses)
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        """Document verification (index and chain)."""
+        return DocumentService(self.shipments, self.views)
 
     def start(self) -> None:
         """Start the operation tracker and (with ``api_run_indexer``) the indexer."""
-        tracker = threading.Thread(target=self.operations.run, name="operation-tracker", daemon=True)
+        tracker = threading.Thread(target=self.operations.tracker.run, name="operation-tracker", daemon=True)
         self._threads.append(tracker)
         if self.settings.api_run_indexer:
             from portlink.indexer.indexer import Indexer
@@ -131,7 +156,7 @@ class Runtime:
     def stop(self) -> None:
         """Stop the background threads."""
         self.stopping.set()
-        self.operations.stop_event.set()
+        self.operations.tracker.stop_event.set()
         if self._indexer is not None:
             self._indexer.stop_event.set()
         for thread in self._threads:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from eth_utils.address import to_checksum_address
 
 from portlink.errors import PortLinkError
 from portlink.manifest import IOT
-from portlink.services.operations import CUSTODIAL, Call, OperationService
+from portlink.services.operations import CUSTODIAL, Call, Operation, OperationService, Write
 from portlink.telemetry.ingest import Outcome, SignedReading, TelemetryIngestor, TelemetryWarning
 
 
@@ -24,13 +24,46 @@ def _hex(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class ReadingOutcome:
+    """What became of one reading: accepted (with the rule it broke, if any, and its Merkle proof in this batch)
+    or refused (with the reason the IoT monitor would give)."""
+
+    device_id: str
+    sequence: int
+    accepted: bool
+    breach: str | None = None
+    proof: list[str] | None = None
+    refusal: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class AnchoredBatch:
+    """The Merkle root of a batch's accepted readings and the operation that anchors it."""
+
+    root: str
+    count: int
+    operation: Operation
+
+
+@dataclass(frozen=True)
+class BreachPost:
+    """A breaching reading posted on chain on its own: its operation, or the problem that refused it."""
+
+    device_id: str
+    sequence: int
+    operation: Operation | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class TelemetryResult:
     """What became of a gateway's batch: each reading's outcome (with its Merkle proof if accepted), the batch
     anchoring operation, and an operation (or the problem that refused it) per breach."""
 
-    outcomes: list[dict[str, Any]]
-    batch: dict[str, Any] | None
-    breaches: list[dict[str, Any]]
+    outcomes: Sequence[ReadingOutcome]
+    batch: AnchoredBatch | None
+    breaches: Sequence[BreachPost]
 
 
 class WarningHub:
@@ -66,20 +99,6 @@ class WarningHub:
                         q.get_nowait()
 
 
-def warning_json(warning: TelemetryWarning) -> dict[str, Any]:
-    """A warning as the alert stream and the API send it."""
-    return {
-        "event": "TelemetryWarning",
-        "shipmentId": _hex(warning.shipment_id),
-        "deviceId": _hex(warning.device_id),
-        "container": warning.container,
-        "rule": warning.rule.name,
-        "value": warning.value,
-        "readingTimestamp": warning.reading_timestamp,
-        "receivedAt": warning.received_at,
-    }
-
-
 class TelemetryService:
     """Ingests gateways' readings and anchors what they accepted."""
 
@@ -92,7 +111,7 @@ class TelemetryService:
     def ingest(self, gateway: str, readings: list[SignedReading]) -> TelemetryResult:
         """Check and evaluate ``readings`` relayed by ``gateway``, then anchor this batch and post its breaches."""
         member = to_checksum_address(gateway)
-        self.operations.signer_for(member)  # no custodial key: refused before anything is accepted
+        self.operations.signers.signer_for(member)  # no custodial key: refused before anything is accepted
         # Batches are sealed and anchored one request at a time (every gateway): the checkpoint below stays exact.
         with self._anchor_lock:
             checkpoint = self.ingestor.checkpoint()
@@ -104,41 +123,32 @@ class TelemetryService:
             if sealed is not None:
                 for item, proof in zip(sealed.readings, sealed.proofs, strict=True):
                     proofs[id(item)] = [_hex(p) for p in proof]
-                call = Call(IOT, "anchorBatch", [sealed.root, sealed.count])
+                write = Write("iot.anchorBatch", Call(IOT, "anchorBatch", [sealed.root, sealed.count]))
                 try:
-                    op = self.operations.submit(member, "iot.anchorBatch", call, signing=CUSTODIAL)
+                    op = self.operations.submit(member, write, signing=CUSTODIAL)
                 except BaseException:
                     # Not anchored: nothing of this request counts as accepted, so the gateway may send it again.
                     self.ingestor.restore(member, checkpoint)
                     raise
-                batch = {"root": _hex(sealed.root), "count": sealed.count, "operation": op}
+                batch = AnchoredBatch(_hex(sealed.root), sealed.count, op)
             # Breaches in sequence order, inside the lock: the chain takes each device's sequence numbers ascending.
             posted = [self._post_breach(member, item) for item in breaches]
         return TelemetryResult(
             [self._outcome(o, proofs.get(id(r))) for o, r in zip(outcomes, readings, strict=True)], batch, posted
         )
 
-    def _post_breach(self, member: str, item: SignedReading) -> dict[str, Any]:
-        call = Call(IOT, "reportBreach", [item.reading.to_chain(), item.signature])
-        entry: dict[str, Any] = {"deviceId": _hex(item.reading.device_id), "sequence": item.reading.sequence}
+    def _post_breach(self, member: str, item: SignedReading) -> BreachPost:
+        write = Write("iot.reportBreach", Call(IOT, "reportBreach", [item.reading.to_chain(), item.signature]))
+        device, sequence = _hex(item.reading.device_id), item.reading.sequence
         try:
-            entry["operation"] = self.operations.submit(member, "iot.reportBreach", call, signing=CUSTODIAL)
+            return BreachPost(device, sequence, operation=self.operations.submit(member, write, signing=CUSTODIAL))
         except PortLinkError as exc:  # refused by the chain (e.g. revoked since): reported, the rest goes on
-            entry["problem"] = str(exc)
-        return entry
+            return BreachPost(device, sequence, problem=str(exc))
 
     @staticmethod
-    def _outcome(outcome: Outcome, proof: list[str] | None) -> dict[str, Any]:
+    def _outcome(outcome: Outcome, proof: list[str] | None) -> ReadingOutcome:
         reading = outcome.reading
-        answer: dict[str, Any] = {
-            "deviceId": _hex(reading.device_id),
-            "sequence": reading.sequence,
-            "accepted": outcome.accepted,
-        }
+        device, sequence = _hex(reading.device_id), reading.sequence
         if outcome.accepted:
-            answer["breach"] = outcome.breach.name if outcome.breach else None
-            answer["proof"] = proof
-        else:
-            answer["refusal"] = str(outcome.refusal)
-            answer["detail"] = outcome.detail
-        return answer
+            return ReadingOutcome(device, sequence, True, outcome.breach.name if outcome.breach else None, proof)
+        return ReadingOutcome(device, sequence, False, refusal=str(outcome.refusal), detail=outcome.detail)

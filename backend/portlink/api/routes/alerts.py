@@ -9,23 +9,18 @@ import time
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from portlink.api.deps import MAX_SQL_INTEGER, CallerDep, Offset, QueriesDep, RuntimeDep, WriteDep
+from portlink.api.deps import MAX_SQL_INTEGER, CallerDep, IoTDep, Limit, Offset, RuntimeDep
 from portlink.api.fields import Bytes32
-from portlink.api.models import OperationPublic, Public
+from portlink.api.models import ChainEventPublic, Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.routes.audit import AuditEntry
-from portlink.api.routes.shipments import visible_shipment
-from portlink.api.writes import WRITE_CODES, perform
-from portlink.errors import NotFoundError
-from portlink.manifest import CUSTOMS, IOT
+from portlink.api.writes import WRITE_CODES, WriterDep
 from portlink.services.access import Caller
-from portlink.services.operations import Call
-from portlink.services.queries import IndexQueries
-from portlink.services.telemetry import warning_json
+from portlink.services.eventlog import ChainEvent
+from portlink.services.iot import IoTService
 from portlink.telemetry.ingest import TelemetryWarning
 
 alerts = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -37,32 +32,32 @@ class AlertPublic(Public):
     """An IoT alert as indexed: the breaching reading (``value`` by ``kind``: see the monitor's ``DeviceKind``;
     ``readingTimestamp`` by the device's clock), the rule it broke, and whether customs resolved it."""
 
-    alertId: int
-    shipmentId: str
-    deviceId: str
+    alert_id: int
+    shipment_id: str
+    device_id: str
     kind: str
     rule: str
     value: int
     sequence: int
-    readingTimestamp: int
+    reading_timestamp: int
     state: Literal["OPEN", "RESOLVED"]
-    raisedBlock: int
-    raisedTransaction: str
-    raisedAt: int | None
-    resolvedBy: str | None
+    raised_block: int
+    raised_transaction: str
+    raised_at: int | None
+    resolved_by: str | None
     reason: str | None
-    resolvedAt: int | None
-    blockNumber: int
+    resolved_at: int | None
+    block_number: int
     confirmed: bool
 
 
 class AlertDetail(AlertPublic):
     """An IoT alert with its events in chain order."""
 
-    events: list[dict[str, Any]]
+    events: list[ChainEventPublic]
 
 
-class AlertsPublic(BaseModel):
+class AlertsPublic(Public):
     """A page of IoT alerts."""
 
     total: int
@@ -71,18 +66,35 @@ class AlertsPublic(BaseModel):
     data: list[AlertPublic]
 
 
-ALERT_EVENTS = ["AlertRaised", "AlertResolved", "HoldPlaced", "HoldReleased"]
+class AlertResolution(Closed):
+    """Why customs resolves an IoT alert (kept on chain in `AlertResolved`)."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
-def _visible(queries: IndexQueries, caller: Caller, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    entries = [e for e in entries if e["contract"] in (IOT, CUSTOMS)]
-    if caller.oversight:
-        return entries
-    mine = {s["shipmentId"] for s in queries.shipments(party=caller.member, limit=10_000)[1]}
-    return [e for e in entries if {e["args"].get("shipmentId"), e["args"].get("declarationId")} & mine]
+def _hex(data: bytes) -> str:
+    return "0x" + data.hex()
 
 
-def _warnings(queries: IndexQueries, caller: Caller, warnings: queue.Queue[TelemetryWarning]) -> Iterator[str]:
+def warning_json(warning: TelemetryWarning) -> dict[str, Any]:
+    """A telemetry warning as the alert stream sends it."""
+    return {
+        "event": "TelemetryWarning",
+        "shipmentId": _hex(warning.shipment_id),
+        "deviceId": _hex(warning.device_id),
+        "container": warning.container,
+        "rule": warning.rule.name,
+        "value": warning.value,
+        "readingTimestamp": warning.reading_timestamp,
+        "receivedAt": warning.received_at,
+    }
+
+
+def _event_json(event: ChainEvent) -> dict[str, Any]:
+    return ChainEventPublic.model_validate(event).model_dump(mode="json", by_alias=True)
+
+
+def _warnings(iot: IoTService, caller: Caller, warnings: queue.Queue[TelemetryWarning]) -> Iterator[str]:
     """The telemetry warnings waiting in ``warnings`` that the caller may see, as server-sent events."""
     mine: set[str] | None = None
     while True:
@@ -93,7 +105,7 @@ def _warnings(queries: IndexQueries, caller: Caller, warnings: queue.Queue[Telem
         event = warning_json(warning)
         if not caller.oversight:
             if mine is None:
-                mine = {s["shipmentId"] for s in queries.shipments(party=caller.member, limit=10_000)[1]}
+                mine = iot.shipments.mine(caller.member)
             if event["shipmentId"] not in mine:
                 continue
         yield f"event: TelemetryWarning\ndata: {json.dumps(event)}\n\n"
@@ -106,7 +118,7 @@ def _warnings(queries: IndexQueries, caller: Caller, warnings: queue.Queue[Telem
 )
 def alert_stream(
     runtime: RuntimeDep,
-    queries: QueriesDep,
+    iot: IoTDep,
     caller: CallerDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]+-[0-9]+$")] = None,
     timeout: Annotated[float | None, Query(gt=0, le=86_400, description="Close after this many seconds.")] = None,
@@ -119,17 +131,16 @@ def alert_stream(
         block, index = (int(x) for x in last_event_id.split("-"))
         cursor = (block, index)
     else:
-        cursor = (int(queries.head()["checkpointBlock"] or 0), 1 << 30)
+        cursor = (int(runtime.index.head().checkpoint_block or 0), 1 << 30)
 
     warnings = runtime.telemetry_hub.subscribe()
 
     def stream() -> Iterator[str]:
-        nonlocal cursor
         deadline = time.monotonic() + timeout if timeout else None
         yield ": PortLink alert stream\n\n"
         try:
             while (deadline is None or time.monotonic() < deadline) and not runtime.stopping.is_set():
-                yield from _warnings(queries, caller, warnings)
+                yield from _warnings(iot, caller, warnings)
                 yield from poll()
                 runtime.stopping.wait(0.2)
         finally:
@@ -137,89 +148,55 @@ def alert_stream(
 
     def poll() -> Iterator[str]:
         nonlocal cursor
-        fresh = [
-            e
-            for e in queries.events(names=ALERT_EVENTS, after_block=cursor[0] - 1)
-            if (e["blockNumber"], e["logIndex"]) > cursor
-        ]
-        for e in _visible(queries, caller, fresh):
-            yield f"id: {e['blockNumber']}-{e['logIndex']}\nevent: {e['event']}\ndata: {json.dumps(e)}\n\n"
+        fresh = [e for e in iot.feed(caller, after_block=cursor[0] - 1) if e.position > cursor]
+        for e in fresh:
+            yield f"id: {e.block_number}-{e.log_index}\nevent: {e.event}\ndata: {json.dumps(_event_json(e))}\n\n"
         if fresh:
-            cursor = (fresh[-1]["blockNumber"], fresh[-1]["logIndex"])
+            cursor = fresh[-1].position
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 @alerts.get("", response_model=AlertsPublic, responses=responses(401))
 def list_alerts(
-    queries: QueriesDep,
+    iot: IoTDep,
     caller: CallerDep,
     state: Annotated[Literal["OPEN", "RESOLVED"] | None, Query(description="OPEN: still holding the shipment.")] = None,
     shipment: Annotated[Bytes32 | None, Query(description="The shipment id.")] = None,
     device: Annotated[Bytes32 | None, Query(description="The device id.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
     offset: Offset = 0,
 ) -> AlertsPublic:
     """IoT alerts by state, shipment and device, newest first, from the index. Members see the alerts of the
     shipments they are a party of and of the devices they relay for (gateways); customs and auditors see all."""
-    viewer = None if caller.oversight else caller.member
-    total, rows = queries.alerts(
-        state=state, shipment=shipment, device=device, viewer=viewer, limit=limit, offset=offset
-    )
-    return AlertsPublic(total=total, limit=limit, offset=offset, data=[AlertPublic(**r) for r in rows])
+    found = iot.alerts(caller, state=state, shipment=shipment, device=device, limit=limit, offset=offset)
+    data = [AlertPublic.model_validate(a) for a in found.items]
+    return AlertsPublic(total=found.total, limit=limit, offset=offset, data=data)
 
 
-@alerts.get("/events", response_model=list[AuditEntry], responses=responses(401))
+@alerts.get("/events", response_model=list[ChainEventPublic], responses=responses(401))
 def alert_events(
-    queries: QueriesDep,
+    iot: IoTDep,
     caller: CallerDep,
     shipment: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{64}$")] = None,
     after_block: Annotated[int | None, Query(alias="afterBlock", ge=0, le=MAX_SQL_INTEGER)] = None,
-) -> list[AuditEntry]:
+) -> list[ChainEventPublic]:
     """The events of IoT alerts raised and resolved and of customs holds placed and released, in chain order: what
     the stream sends, to poll or to catch up from ``afterBlock``."""
-    entries = queries.events(names=ALERT_EVENTS, after_block=after_block)
-    if shipment:
-        sid = shipment.lower()
-        entries = [e for e in entries if sid in (e["args"].get("shipmentId"), e["args"].get("declarationId"))]
-    return [AuditEntry(**e) for e in _visible(queries, caller, entries)]
-
-
-class AlertResolution(BaseModel):
-    """Why customs resolves an IoT alert (kept on chain in `AlertResolved`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    return [ChainEventPublic.model_validate(e) for e in iot.feed(caller, shipment=shipment, after_block=after_block)]
 
 
 @alerts.post(
     "/{alert_id}/resolution", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
 )
-def resolve_alert(
-    request: Request,
-    alert_id: AlertId,
-    body: AlertResolution,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    options: WriteDep,
-) -> JSONResponse:
+def resolve_alert(alert_id: AlertId, body: AlertResolution, iot: IoTDep, writer: WriterDep) -> JSONResponse:
     """Resolve an open IoT alert, releasing its hold on the shipment. Caller: `CUSTOMS` of the shipment's origin or
     destination port (the chain checks)."""
-    return perform(
-        request, runtime, caller, options, "alerts.resolve", Call(IOT, "resolveAlert", [alert_id, body.reason]), body
-    )
+    return writer.perform(iot.resolve_alert(alert_id, body.reason), body)
 
 
 @alerts.get("/{alert_id}", response_model=AlertDetail, responses=responses(401, 403, 404))
-def get_alert(alert_id: AlertId, queries: QueriesDep, caller: CallerDep) -> AlertDetail:
+def get_alert(alert_id: AlertId, iot: IoTDep, caller: CallerDep) -> AlertDetail:
     """One IoT alert with its events; for the parties of the shipment, the device's gateway, customs and
     auditors."""
-    alert = queries.alert(alert_id)
-    if alert is None:
-        raise NotFoundError(f"no IoT alert {alert_id} in the index (it may not be indexed yet)")
-    if not caller.oversight:
-        device = queries.device(alert["deviceId"])
-        if device is None or device["gateway"] != caller.member:
-            visible_shipment(queries, caller, alert["shipmentId"])
-    return AlertDetail(**alert, events=queries.events(contract=IOT, arg=("alertId", alert_id)))
+    return AlertDetail.model_validate(iot.alert(caller, alert_id))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from portlink.api.deps import CallerDep, QueriesDep
+from portlink.api.deps import CallerDep, RuntimeDep
 from portlink.api.problems import responses
 from portlink.errors import InvalidInputError
 from portlink.services import dcsa
@@ -51,7 +51,7 @@ def _cursor(value: str | None) -> tuple[int, int]:
 )
 def find_events(
     request: Request,
-    queries: QueriesDep,
+    runtime: RuntimeDep,
     caller: CallerDep,
     eventType: Annotated[str | None, Query(description="SHIPMENT, TRANSPORT, EQUIPMENT; comma-separated.")] = None,
     shipmentEventTypeCode: Annotated[str | None, Query()] = None,
@@ -84,7 +84,7 @@ def find_events(
         if single is not None:
             filters[name] = single
     party = None if caller.oversight else caller.member
-    page, last = dcsa.events(queries, after=_cursor(cursor), limit=limit, party=party, filters=filters)
+    page, last = runtime.dcsa.events(after=_cursor(cursor), limit=limit, party=party, filters=filters)
     headers = {"API-Version": "2.2.0"}
     if last is not None and len(page) == limit:
         token = base64.urlsafe_b64encode(f"{last[0]}-{last[1]}".encode()).decode().rstrip("=")

@@ -1,27 +1,25 @@
-"""Trade-finance escrow: request, offer, accept, fund, release, repay, refund; list and read financings (from the
-index); let the escrow draw settlement tokens (ERC-20 allowance) for funding and repaying."""
+"""Trade-finance escrow: request, offer, accept, fund, release, refund, cancel, expire, repay, record a paid tax
+rebate, mark a default; list and read financings (from the index); pause the escrow; let the escrow draw settlement
+tokens (ERC-20 allowance) and withdraw what it credits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from portlink.api.deps import CallerDep, Offset, QueriesDep, RuntimeDep, WriteDep
+from portlink.api.deps import CallerDep, FinancingsDep, Limit, Offset
 from portlink.api.fields import Address, Bytes32, hex_bytes
-from portlink.api.models import OperationPublic, Public
+from portlink.api.models import ChainEventPublic, Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.routes.shipments import visible_shipment
-from portlink.api.writes import WRITE_CODES, perform
+from portlink.api.writes import WRITE_CODES, WriterDep
 from portlink.domain.finance import MAX_AMOUNT, MAX_FEE_BPS, Condition, FinancingState, FinancingTerms, Product
-from portlink.errors import NotFoundError
-from portlink.manifest import ESCROW, SETTLEMENT_TOKEN
-from portlink.services.access import Caller
-from portlink.services.operations import Call
-from portlink.services.queries import IndexQueries
+from portlink.services.financings import Step
+from portlink.services.tokens import payment_reference
 
 FinancingStateName = Literal[
     "REQUESTED", "OFFERED", "ACCEPTED", "FUNDED", "RELEASED", "REPAID", "REFUNDED", "DEFAULTED", "EXPIRED", "CANCELLED"
@@ -30,23 +28,21 @@ assert set(get_args(FinancingStateName)) == {s.name for s in FinancingState if s
 
 router = APIRouter(prefix="/v1/financings", tags=["financings"])
 approvals = APIRouter(prefix="/v1/settlement-allowances", tags=["financings"])
+withdrawals = APIRouter(prefix="/v1/settlement-withdrawals", tags=["financings"])
+escrow = APIRouter(prefix="/v1/escrow", tags=["financings"])
 
 FinancingId = Annotated[int, Path(gt=0, lt=2**256, description="The financing id.")]
 
 
-class FinancingCreate(BaseModel):
+class FinancingCreate(Closed):
     """Ask for financing of a shipment (caller: its shipper)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     shipmentId: Bytes32
     product: Literal["ECOMMERCE", "TAX_REBATE"]
 
 
-class OfferCreate(BaseModel):
+class OfferCreate(Closed):
     """The terms a financier offers. ``amount`` in token units (HK cents)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     token: Address | None = Field(None, description="Settlement token; default: PortLink's HKD token.")
     amount: int = Field(gt=0, le=MAX_AMOUNT)
@@ -74,20 +70,38 @@ class OfferCreate(BaseModel):
         )
 
 
-class RepaymentCreate(BaseModel):
+class RepaymentCreate(Closed):
     """A repayment (caller: the exporter or anyone repaying for it), in token units."""
-
-    model_config = ConfigDict(extra="forbid")
 
     amount: int = Field(gt=0, lt=2**256)
 
 
-class AllowanceCreate(BaseModel):
+class RebatePaymentCreate(Closed):
+    """The tax authority records that it paid the export-tax rebate repaying a tax-rebate financing."""
+
+    paymentRef: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The payment's reference (0x-hex of 32 bytes, or text: hashed if long).",
+    )
+
+
+class AllowanceCreate(Closed):
     """Let the escrow draw up to ``amount`` of the caller's settlement tokens."""
 
-    model_config = ConfigDict(extra="forbid")
-
     amount: int = Field(ge=0, lt=2**256)
+
+
+class WithdrawalCreate(Closed):
+    """Withdraw everything the escrow credits the caller (released funds, refunds, repayments) to ``to``."""
+
+    to: Address | None = Field(None, description="Default: the caller.")
+
+
+class PauseCreate(Closed):
+    """Pause the escrow's money movements, or lift the pause (caller: an active port authority)."""
+
+    paused: bool
 
 
 class FinancingPublic(Public):
@@ -95,18 +109,18 @@ class FinancingPublic(Public):
     the token's units as decimal strings (uint128); deadlines and times are unix seconds. Terms are null until
     offered, ``funded`` and ``due`` until funded."""
 
-    financingId: int
-    shipmentId: str
+    financing_id: int
+    shipment_id: str
     exporter: str
     product: str
     state: str
     financier: str | None
     token: str | None
     amount: str | None
-    feeBps: int | None
+    fee_bps: int | None
     condition: str | None
-    fundBy: int | None
-    releaseBy: int | None
+    fund_by: int | None
+    release_by: int | None
     maturity: int | None
     funded: str | None
     due: str | None = Field(description="Funded plus the fee: what repays the financing.")
@@ -114,25 +128,25 @@ class FinancingPublic(Public):
     refunded: str
     repaid: str
     outstanding: str | None = Field(description="What is still to be repaid (released or defaulted financings).")
-    refundReason: str | None
-    rebatePaymentRef: str | None
-    rebateRecordedBy: str | None
-    requestedBlock: int
-    requestedTransaction: str
-    requestedAt: int | None
-    fundedAt: int | None
-    releasedAt: int | None
-    blockNumber: int
+    refund_reason: str | None
+    rebate_payment_ref: str | None
+    rebate_recorded_by: str | None
+    requested_block: int
+    requested_transaction: str
+    requested_at: int | None
+    funded_at: int | None
+    released_at: int | None
+    block_number: int
     confirmed: bool
 
 
 class FinancingDetail(FinancingPublic):
     """A financing with its events in chain order."""
 
-    events: list[dict[str, Any]]
+    events: list[ChainEventPublic]
 
 
-class FinancingsPublic(BaseModel):
+class FinancingsPublic(Public):
     """A page of financings."""
 
     total: int
@@ -141,113 +155,70 @@ class FinancingsPublic(BaseModel):
     data: list[FinancingPublic]
 
 
-def visible_financing(queries: IndexQueries, caller: Caller, financing: dict[str, Any]) -> None:
-    """:class:`ForbiddenError` unless the caller may read ``financing``: its exporter or financier, a party of its
-    shipment, customs or an auditor, or (a request awaiting an offer) any FINANCIER."""
-    if caller.member in (financing["exporter"], financing["financier"]) or caller.oversight:
-        return
-    if financing["state"] == FinancingState.REQUESTED.name and caller.has_role("FINANCIER"):
-        return
-    visible_shipment(queries, caller, financing["shipmentId"])
-
-
 @router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
-def request_financing(
-    request: Request, body: FinancingCreate, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
-) -> JSONResponse:
+def request_financing(body: FinancingCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Ask for financing; the operation's result carries the FinancingRequested event with the financing id."""
-    call = Call(ESCROW, "request", [hex_bytes(body.shipmentId), int(Product[body.product])])
-    return perform(request, runtime, caller, options, "financings.request", call, body)
+    return writer.perform(financings.request(hex_bytes(body.shipmentId), Product[body.product]), body)
 
 
 @router.get("", response_model=FinancingsPublic, responses=responses(401))
 def list_financings(
-    queries: QueriesDep,
+    financings: FinancingsDep,
     caller: CallerDep,
     state: Annotated[FinancingStateName | None, Query()] = None,
     exporter: Annotated[Address | None, Query(description="The shipper that requested.")] = None,
     financier: Annotated[Address | None, Query()] = None,
     shipment: Annotated[Bytes32 | None, Query(description="The shipment id.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
     offset: Offset = 0,
 ) -> FinancingsPublic:
     """Financings by state, exporter, financier and shipment, newest first, from the index. Members see those
-    they are the exporter or financier of or a party of the shipment of, and financiers every request awaiting
-    an offer; customs and auditors see all."""
-    viewer = None if caller.oversight else caller.member
-    total, rows = queries.financings(
-        state=state,
-        exporter=exporter,
-        financier=financier,
-        shipment=shipment,
-        viewer=viewer,
-        open_requests=caller.has_role("FINANCIER"),
-        limit=limit,
-        offset=offset,
+    they are the exporter or financier of or a party of the shipment of, financiers every request awaiting an
+    offer, the tax authority every tax-rebate financing; customs and auditors see all."""
+    found = financings.search(
+        caller, state=state, exporter=exporter, financier=financier, shipment=shipment, limit=limit, offset=offset
     )
-    return FinancingsPublic(total=total, limit=limit, offset=offset, data=[FinancingPublic(**r) for r in rows])
+    data = [FinancingPublic.model_validate(f) for f in found.items]
+    return FinancingsPublic(total=found.total, limit=limit, offset=offset, data=data)
 
 
 @router.get("/{financing_id}", response_model=FinancingDetail, responses=responses(401, 403, 404))
-def get_financing(financing_id: FinancingId, queries: QueriesDep, caller: CallerDep) -> FinancingDetail:
+def get_financing(financing_id: FinancingId, financings: FinancingsDep, caller: CallerDep) -> FinancingDetail:
     """A financing with its events, from the index (a financing just requested appears a poll after its block);
-    for its exporter and financier, the parties of the shipment, customs, auditors, and (while it awaits an
-    offer) financiers."""
-    financing = queries.financing(financing_id)
-    if financing is None:
-        raise NotFoundError(f"no financing {financing_id} in the index (it may not be indexed yet)")
-    visible_financing(queries, caller, financing)
-    events = queries.events(contract=ESCROW, arg=("financingId", financing_id))
-    return FinancingDetail(**financing, events=events)
+    for its exporter and financier, the parties of the shipment, customs, auditors, the tax authority (tax-rebate
+    financings) and (while it awaits an offer) financiers."""
+    return FinancingDetail.model_validate(financings.get(caller, financing_id))
 
 
 @router.post(
     "/{financing_id}/offers", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
 )
-def offer(
-    request: Request,
-    financing_id: FinancingId,
-    body: OfferCreate,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    options: WriteDep,
-) -> JSONResponse:
+def offer(financing_id: FinancingId, body: OfferCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Offer terms (caller: a FINANCIER)."""
-    terms = body.terms(runtime.contracts.addresses[SETTLEMENT_TOKEN])
-    return perform(
-        request,
-        runtime,
-        caller,
-        options,
-        "financings.offer",
-        Call(ESCROW, "offer", [financing_id, terms.to_chain()]),
-        body,
-    )
+    return writer.perform(financings.offer(financing_id, body.terms(financings.settlement_token)), body)
 
 
-def _step(function: str, doc: str) -> Any:
-    def handler(
-        request: Request, financing_id: FinancingId, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
-    ) -> JSONResponse:
-        return perform(
-            request, runtime, caller, options, f"financings.{function}", Call(ESCROW, function, [financing_id]), {}
-        )
+def _step(step: Step, doc: str) -> Callable[..., JSONResponse]:
+    def handler(financing_id: FinancingId, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
+        return writer.perform(financings.step(financing_id, step), {})
 
     handler.__doc__ = doc
-    handler.__name__ = f"{function}_financing"
+    handler.__name__ = f"{step.value}_financing"
     return handler
 
 
-for _function, _path, _doc in (
-    ("accept", "acceptance", "Accept the offered terms (caller: the exporter)."),
-    ("fund", "funding", "Fund the accepted financing (caller: the financier; allowance for the amount first)."),
-    ("release", "release", "Release the funds to the exporter once the condition holds (anyone)."),
-    ("refund", "refund", "Return unreleased funds to the financier after the release deadline (anyone)."),
-    ("cancel", "cancellation", "Cancel a requested or offered financing (exporter, or the offering financier)."),
+for _step_of, _path, _doc in (
+    (Step.ACCEPT, "acceptance", "Accept the offered terms (caller: the exporter)."),
+    (Step.FUND, "funding", "Fund the accepted financing (caller: the financier; allowance for the amount first)."),
+    (Step.RELEASE, "release", "Release the funds to the exporter once the condition holds (anyone)."),
+    (Step.REFUND, "refund", "Return unreleased funds to the financier after the release deadline (anyone)."),
+    (Step.CANCEL, "cancellation", "Cancel a requested or offered financing (exporter, or the offering financier)."),
+    (Step.EXPIRE, "expiry", "Mark an offer not funded by its funding deadline expired (anyone)."),
+    (Step.DEFAULT, "default", "Mark a released financing not repaid by its maturity defaulted (anyone)."),
 ):
     router.add_api_route(
         f"/{{financing_id}}/{_path}",
-        _step(_function, _doc),
+        _step(_step_of, _doc),
         methods=["POST"],
         status_code=202,
         response_model=OperationPublic,
@@ -260,43 +231,35 @@ for _function, _path, _doc in (
     "/{financing_id}/repayments", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
 )
 def repay(
-    request: Request,
-    financing_id: FinancingId,
-    body: RepaymentCreate,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    options: WriteDep,
+    financing_id: FinancingId, body: RepaymentCreate, financings: FinancingsDep, writer: WriterDep
 ) -> JSONResponse:
     """Repay (part of) principal and fee; allowance for the amount first."""
-    return perform(
-        request, runtime, caller, options, "financings.repay", Call(ESCROW, "repay", [financing_id, body.amount]), body
-    )
+    return writer.perform(financings.repay(financing_id, body.amount), body)
+
+
+@router.post(
+    "/{financing_id}/rebate-payment", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
+)
+def record_rebate_paid(
+    financing_id: FinancingId, body: RebatePaymentCreate, financings: FinancingsDep, writer: WriterDep
+) -> JSONResponse:
+    """Record the export-tax rebate paid, which repays a tax-rebate financing (caller: a TAX_AUTHORITY)."""
+    return writer.perform(financings.record_rebate_paid(financing_id, payment_reference(body.paymentRef)), body)
 
 
 @approvals.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
-def approve_escrow(
-    request: Request, body: AllowanceCreate, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
-) -> JSONResponse:
+def approve_escrow(body: AllowanceCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Set the escrow's allowance on the caller's settlement tokens (ERC-20 approve)."""
-    call = Call(SETTLEMENT_TOKEN, "approve", [runtime.contracts.addresses[ESCROW], body.amount])
-    return perform(request, runtime, caller, options, "settlement.approve", call, body)
-
-
-withdrawals = APIRouter(prefix="/v1/settlement-withdrawals", tags=["financings"])
-
-
-class WithdrawalCreate(BaseModel):
-    """Withdraw everything the escrow credits the caller (released funds, refunds, repayments) to ``to``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    to: Address | None = Field(None, description="Default: the caller.")
+    return writer.perform(financings.approve(body.amount), body)
 
 
 @withdrawals.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
-def withdraw(
-    request: Request, body: WithdrawalCreate, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
-) -> JSONResponse:
+def withdraw(body: WithdrawalCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Withdraw the caller's credited settlement tokens from the escrow (pull payments)."""
-    call = Call(ESCROW, "withdraw", [runtime.contracts.addresses[SETTLEMENT_TOKEN], body.to or caller.member])
-    return perform(request, runtime, caller, options, "settlement.withdraw", call, body)
+    return writer.perform(financings.withdraw(body.to or writer.caller.member), body)
+
+
+@escrow.post("/pause", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+def pause(body: PauseCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
+    """Pause the escrow's money movements (``paused: false`` lifts the pause); caller: an active port authority."""
+    return writer.perform(financings.pause(body.paused), body)

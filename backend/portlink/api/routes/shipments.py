@@ -1,34 +1,29 @@
 """Shipments: register, list and filter, detail with containers, milestones and documents; record milestones;
-anchor documents."""
+clear gate-in discrepancies; anchor documents."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from eth_utils.address import to_checksum_address
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from portlink.api.deps import CallerDep, Offset, QueriesDep, RuntimeDep, WriteDep
+from portlink.api.deps import CallerDep, Limit, Offset, ShipmentsDep
 from portlink.api.fields import Address, Bytes32, ContainerNumber, TransportDocument, UnLocode, hex_bytes
-from portlink.api.models import OperationPublic, Public
+from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, perform
+from portlink.api.writes import WRITE_CODES, WriterDep
 from portlink.domain.shipments import (
     MAX_CONTAINERS,
+    ContainerDraft,
     DocumentType,
-    Milestone,
+    RegistrationDraft,
     ShipmentState,
     normalise_seals,
-    parse_container_number,
-    shipment_id,
 )
-from portlink.errors import InvalidInputError, NotFoundError
-from portlink.manifest import SHIPMENTS
-from portlink.services.access import Caller
-from portlink.services.operations import Call
-from portlink.services.queries import IndexQueries
+from portlink.errors import InvalidInputError
+from portlink.services.shipments import MilestoneInput
 
 ShipmentStateName = Literal["REGISTERED", "GATED_IN", "LOADED", "DEPARTED", "ARRIVED", "DISCHARGED", "GATED_OUT"]
 assert set(get_args(ShipmentStateName)) == {s.name for s in ShipmentState if s.value}
@@ -38,10 +33,8 @@ router = APIRouter(prefix="/v1/shipments", tags=["shipments"])
 ShipmentId = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="The shipment id (bytes32).")]
 
 
-class ContainerCreate(BaseModel):
+class ContainerCreate(Closed):
     """A container of a new shipment."""
-
-    model_config = ConfigDict(extra="forbid")
 
     number: ContainerNumber
     declaredGrossKg: int = Field(gt=0, lt=2**32)
@@ -53,10 +46,8 @@ class ContainerCreate(BaseModel):
         return self
 
 
-class ShipmentCreate(BaseModel):
+class ShipmentCreate(Closed):
     """A shipment to register (sent by the shipper)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     consignee: Address
     carrier: Address
@@ -66,37 +57,110 @@ class ShipmentCreate(BaseModel):
     documentsDigest: Bytes32
     containers: list[ContainerCreate] = Field(min_length=1, max_length=MAX_CONTAINERS)
 
-    def to_chain(self) -> tuple[object, ...]:
-        """The ``Registration`` struct."""
-        return (
-            self.consignee,
-            self.carrier,
-            self.originPort.encode(),
-            self.destinationPort.encode(),
-            self.transportDocumentReference,
-            hex_bytes(self.documentsDigest),
-            [
-                (parse_container_number(c.number), c.declaredGrossKg, normalise_seals(c.number, c.seals))
-                for c in self.containers
-            ],
-        )
+    def draft(self) -> RegistrationDraft:
+        """The registration as the domain checks it (two distinct ports, no container listed twice)."""
+        try:
+            return RegistrationDraft(
+                consignee=self.consignee,
+                carrier=self.carrier,
+                origin_port=self.originPort,
+                destination_port=self.destinationPort,
+                transport_document=self.transportDocumentReference,
+                documents_digest=hex_bytes(self.documentsDigest),
+                containers=[
+                    ContainerDraft(number=c.number, declared_gross_kg=c.declaredGrossKg, seals=c.seals)
+                    for c in self.containers
+                ],
+            )
+        except ValidationError as exc:
+            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise InvalidInputError(message, "body") from None
+
+
+class ContainerPublic(Public):
+    """A container with its last milestone and the gross weight observed at gate-in."""
+
+    index: int
+    number: str
+    declared_gross_kg: int
+    seals: list[str]
+    last_milestone: str | None
+    observed_gross_kg: int | None
+    confirmed: bool
+
+
+class DiscrepancyPublic(Public):
+    """A gate-in difference between declared and observed weight or seals, and its clearance."""
+
+    container_index: int
+    kind: str
+    declared: str
+    observed: str
+    cleared_by: str | None
+    cleared_reason: str | None
+    confirmed: bool
+
+
+class MilestonePublic(Public):
+    """A DCSA milestone recorded on chain (``containerIndex`` null for the vessel's DEPA and ARRI)."""
+
+    milestone: str
+    container_index: int | None
+    port: str
+    recorded_by: str
+    observed_gross_kg: int | None
+    seals: list[str] | None
+    transaction_hash: str
+    block_number: int
+    block_timestamp: int | None
+    log_index: int
+    confirmed: bool
+
+
+class DocumentPublic(Public):
+    """A document digest anchored to a shipment (a version of its type)."""
+
+    shipment_id: str
+    doc_type: str
+    digest: str
+    version: int
+    anchored_by: str
+    transaction_hash: str
+    block_number: int
+    block_timestamp: int | None
+    confirmed: bool
 
 
 class ShipmentPublic(Public):
     """A shipment as indexed (``confirmed``: its last change is final)."""
 
-    shipmentId: str
+    shipment_id: str
     shipper: str
     carrier: str
     consignee: str
-    originPort: str
-    destinationPort: str
+    origin_port: str
+    destination_port: str
+    transport_document_reference: str
+    documents_digest: str
+    container_count: int
     state: str
     held: bool
+    registered_block: int
+    registered_transaction: str
+    block_number: int
     confirmed: bool
 
 
-class ShipmentsPublic(BaseModel):
+class ShipmentDetail(ShipmentPublic):
+    """A shipment with its containers, discrepancies, milestones (chain order) and documents (oldest first)."""
+
+    containers: list[ContainerPublic]
+    discrepancies: list[DiscrepancyPublic]
+    milestones: list[MilestonePublic]
+    documents: list[DocumentPublic]
+
+
+class ShipmentsPublic(Public):
     """A page of shipments."""
 
     total: int
@@ -105,11 +169,9 @@ class ShipmentsPublic(BaseModel):
     data: list[ShipmentPublic]
 
 
-class MilestoneCreate(BaseModel):
+class MilestoneCreate(Closed):
     """A DCSA milestone to record: GTIN (with the observed weight and seals), LOAD, DISC, GTOT for a container;
     DEPA, ARRI for the vessel."""
-
-    model_config = ConfigDict(extra="forbid")
 
     milestone: Literal["GTIN", "LOAD", "DEPA", "ARRI", "DISC", "GTOT"]
     containerIndex: int | None = Field(None, ge=0, lt=MAX_CONTAINERS)
@@ -130,19 +192,15 @@ class MilestoneCreate(BaseModel):
         return self
 
 
-class DiscrepancyClear(BaseModel):
+class DiscrepancyClear(Closed):
     """Customs clears a gate-in discrepancy with a reason."""
-
-    model_config = ConfigDict(extra="forbid")
 
     containerIndex: int = Field(ge=0, lt=MAX_CONTAINERS)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class DocumentCreate(BaseModel):
+class DocumentCreate(Closed):
     """A document digest to anchor (keccak-256 of the file)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     docType: Literal[
         "BILL_OF_LADING", "COMMERCIAL_INVOICE", "PACKING_LIST", "CERTIFICATE_OF_ORIGIN", "CUSTOMS_DECLARATION"
@@ -150,100 +208,55 @@ class DocumentCreate(BaseModel):
     digest: Bytes32
 
 
-def visible_shipment(queries: IndexQueries, caller: Caller, sid: str) -> dict[str, object]:
-    """The shipment ``sid`` if the caller may read it (party, customs, auditor); 404 / 403 otherwise."""
-    shipment = queries.shipment(sid.lower())
-    if shipment is None:
-        raise NotFoundError(f"no shipment {sid} in the index (it may not be indexed yet)")
-    caller.require_party(shipment)
-    return shipment
-
-
 @router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
-def register_shipment(
-    request: Request, body: ShipmentCreate, runtime: RuntimeDep, caller: CallerDep, options: WriteDep
-) -> JSONResponse:
+def register_shipment(body: ShipmentCreate, shipments: ShipmentsDep, writer: WriterDep) -> JSONResponse:
     """Register a shipment (caller: a SHIPPER). The operation's ``result`` names the shipment id; it is also
     ``keccak256(abi.encode(carrier, transportDocumentReference))``, known before mining (``X-Shipment-Id``)."""
-    known = [p["code"] for p in runtime.queries.ports()]
-    for field in ("originPort", "destinationPort"):
-        code = getattr(body, field)
-        if known and code not in known:
-            close = [k for k in known if k[:2] == code[:2]] or known
-            raise InvalidInputError(
-                f"{code} is not a consortium port; did you mean {' or '.join(close)}?", f"body.{field}"
-            )
-    response = perform(
-        request, runtime, caller, options, "shipments.register", Call(SHIPMENTS, "register", [body.to_chain()]), body
-    )
-    response.headers["X-Shipment-Id"] = (
-        "0x" + shipment_id(to_checksum_address(body.carrier), body.transportDocumentReference).hex()
-    )
+    draft = body.draft()
+    response = writer.perform(shipments.register(draft), body)
+    response.headers["X-Shipment-Id"] = "0x" + draft.shipment_id.hex()
     return response
 
 
 @router.get("", response_model=ShipmentsPublic, responses=responses(401, 403))
 def list_shipments(
-    queries: QueriesDep,
+    shipments: ShipmentsDep,
     caller: CallerDep,
     port: Annotated[UnLocode | None, Query(description="Origin or destination port.")] = None,
     state: Annotated[ShipmentStateName | None, Query()] = None,
     party: Annotated[Address | None, Query(description="Shipper, carrier or consignee.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
     offset: Offset = 0,
 ) -> ShipmentsPublic:
     """Shipments by port, state and party, newest first. Members see the shipments they are a party of; customs
     and auditors see all."""
-    if not caller.oversight:
-        if party is not None and party != caller.member:
-            return ShipmentsPublic(total=0, limit=limit, offset=offset, data=[])
-        party = caller.member
-    total, rows = queries.shipments(port=port, state=state, party=party, limit=limit, offset=offset)
-    return ShipmentsPublic(total=total, limit=limit, offset=offset, data=[ShipmentPublic(**r) for r in rows])
+    found = shipments.search(caller, port=port, state=state, party=party, limit=limit, offset=offset)
+    return ShipmentsPublic(
+        total=found.total, limit=limit, offset=offset, data=[ShipmentPublic.model_validate(s) for s in found.items]
+    )
 
 
-@router.get("/{shipment_id}", response_model=ShipmentPublic, responses=responses(401, 403, 404))
-def get_shipment(shipment_id: ShipmentId, queries: QueriesDep, caller: CallerDep) -> ShipmentPublic:
+@router.get("/{shipment_id}", response_model=ShipmentDetail, responses=responses(401, 403, 404))
+def get_shipment(shipment_id: ShipmentId, shipments: ShipmentsDep, caller: CallerDep) -> ShipmentDetail:
     """A shipment with its containers, discrepancies, milestones and documents."""
-    return ShipmentPublic(**visible_shipment(queries, caller, shipment_id))
+    return ShipmentDetail.model_validate(shipments.detail(caller, shipment_id))
 
 
-@router.get("/{shipment_id}/milestones", response_model=list[Public], responses=responses(401, 403, 404))
-def list_milestones(shipment_id: ShipmentId, queries: QueriesDep, caller: CallerDep) -> list[Public]:
+@router.get("/{shipment_id}/milestones", response_model=list[MilestonePublic], responses=responses(401, 403, 404))
+def list_milestones(shipment_id: ShipmentId, shipments: ShipmentsDep, caller: CallerDep) -> list[MilestonePublic]:
     """The shipment's milestones in chain order."""
-    visible_shipment(queries, caller, shipment_id)
-    return [Public(**m) for m in queries.milestones(shipment_id.lower())]
-
-
-_CONTAINER_CALLS = {"LOAD": "load", "DISC": "discharge", "GTOT": "gateOut"}
+    return [MilestonePublic.model_validate(m) for m in shipments.milestones(caller, shipment_id)]
 
 
 @router.post(
     "/{shipment_id}/milestones", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
 )
 def record_milestone(
-    request: Request,
-    shipment_id: ShipmentId,
-    body: MilestoneCreate,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    options: WriteDep,
+    shipment_id: ShipmentId, body: MilestoneCreate, shipments: ShipmentsDep, writer: WriterDep
 ) -> JSONResponse:
     """Record a milestone (terminal: GTIN, LOAD, DISC, GTOT; carrier: DEPA, ARRI)."""
-    sid = hex_bytes(shipment_id)
-    if body.milestone == "GTIN":
-        assert body.seals is not None
-        call = Call(
-            SHIPMENTS,
-            "gateIn",
-            [sid, body.containerIndex, body.observedGrossKg, normalise_seals(str(body.containerIndex), body.seals)],
-        )
-    elif body.milestone in ("DEPA", "ARRI"):
-        call = Call(SHIPMENTS, "depart" if body.milestone == "DEPA" else "arrive", [sid])
-    else:
-        call = Call(SHIPMENTS, _CONTAINER_CALLS[body.milestone], [sid, body.containerIndex])
-    assert Milestone[body.milestone]
-    return perform(request, runtime, caller, options, f"milestones.{body.milestone}", call, body)
+    milestone = MilestoneInput(body.milestone, body.containerIndex, body.observedGrossKg, body.seals)
+    return writer.perform(shipments.record_milestone(hex_bytes(shipment_id), milestone), body)
 
 
 @router.post(
@@ -253,31 +266,18 @@ def record_milestone(
     responses=responses(*WRITE_CODES),
 )
 def clear_discrepancy(
-    request: Request,
-    shipment_id: ShipmentId,
-    body: DiscrepancyClear,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    options: WriteDep,
+    shipment_id: ShipmentId, body: DiscrepancyClear, shipments: ShipmentsDep, writer: WriterDep
 ) -> JSONResponse:
     """Clear a gate-in weight or seal discrepancy (caller: CUSTOMS of the origin port)."""
-    call = Call(SHIPMENTS, "clearDiscrepancy", [hex_bytes(shipment_id), body.containerIndex, body.reason])
-    return perform(request, runtime, caller, options, "shipments.clearDiscrepancy", call, body)
+    return writer.perform(shipments.clear_discrepancy(hex_bytes(shipment_id), body.containerIndex, body.reason), body)
 
 
 @router.post(
     "/{shipment_id}/documents", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
 )
 def anchor_document(
-    request: Request,
-    shipment_id: ShipmentId,
-    body: DocumentCreate,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    options: WriteDep,
+    shipment_id: ShipmentId, body: DocumentCreate, shipments: ShipmentsDep, writer: WriterDep
 ) -> JSONResponse:
     """Anchor a document's keccak-256 digest to the shipment (a new version of its type)."""
-    call = Call(
-        SHIPMENTS, "anchorDocument", [hex_bytes(shipment_id), int(DocumentType[body.docType]), hex_bytes(body.digest)]
-    )
-    return perform(request, runtime, caller, options, "documents.anchor", call, body)
+    write = shipments.anchor_document(hex_bytes(shipment_id), DocumentType[body.docType], hex_bytes(body.digest))
+    return writer.perform(write, body)

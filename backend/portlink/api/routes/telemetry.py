@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from portlink.api.deps import CallerDep, RuntimeDep, WriteDep
+from portlink.api.deps import RuntimeDep
 from portlink.api.fields import Bytes32, ContainerNumber, Signature, hex_bytes
-from portlink.api.problems import MEDIA_TYPE, problem_of, responses
-from portlink.api.writes import WRITE_CODES
+from portlink.api.models import Closed, OperationPublic, Public
+from portlink.api.problems import responses
+from portlink.api.writes import WRITE_CODES, WriterDep
 from portlink.domain.iot import INT64_MAX, INT64_MIN, DeviceKind, Reading
-from portlink.errors import ForbiddenError, InvalidInputError, PortLinkError
-from portlink.services.operations import request_fingerprint
+from portlink.errors import ForbiddenError, InvalidInputError
+from portlink.services.operations import Signing
 from portlink.telemetry.ingest import SignedReading
 
 router = APIRouter(prefix="/v1/telemetry", tags=["telemetry"])
@@ -24,10 +24,8 @@ router = APIRouter(prefix="/v1/telemetry", tags=["telemetry"])
 MAX_READINGS = 5_000
 
 
-class ReadingIn(BaseModel):
+class ReadingIn(Closed):
     """A reading as the device signed it (EIP-712 `Reading` of the IoT monitor) and its signature."""
-
-    model_config = ConfigDict(extra="forbid")
 
     deviceId: Bytes32
     container: ContainerNumber
@@ -44,19 +42,17 @@ class ReadingIn(BaseModel):
         return SignedReading(reading, hex_bytes(self.signature))
 
 
-class TelemetryBatch(BaseModel):
+class TelemetryBatch(Closed):
     """Readings relayed by the calling gateway, in the order it received them."""
-
-    model_config = ConfigDict(extra="forbid")
 
     readings: Annotated[list[ReadingIn], Field(min_length=1, max_length=MAX_READINGS)]
 
 
-class ReadingOutcome(BaseModel):
+class ReadingOutcome(Public):
     """What became of one reading: accepted (with the rule it broke, if any, and its Merkle proof in this
     batch) or refused (with the reason the IoT monitor would give)."""
 
-    deviceId: str
+    device_id: str
     sequence: int
     accepted: bool
     breach: str | None = None
@@ -65,55 +61,65 @@ class ReadingOutcome(BaseModel):
     detail: str | None = None
 
 
-class TelemetryAnswer(BaseModel):
-    """The batch's outcomes, its anchoring operation, and one operation (or problem) per breach posted."""
+class AnchoredBatchPublic(Public):
+    """The Merkle root of the accepted readings and the operation anchoring it."""
+
+    root: str
+    count: int
+    operation: OperationPublic
+
+
+class BreachPostPublic(Public):
+    """A breaching reading posted on chain: its operation, or the problem that refused it."""
+
+    device_id: str
+    sequence: int
+    operation: OperationPublic | None = None
+    problem: str | None = None
+
+
+class TelemetryAnswer(Public):
+    """The batch's outcomes, its anchoring operation, and one operation (or problem) per breach."""
 
     outcomes: list[ReadingOutcome]
-    batch: dict[str, object] | None
-    breaches: list[dict[str, object]]
+    batch: AnchoredBatchPublic | None
+    breaches: list[BreachPostPublic]
 
 
-@router.post(
-    "",
-    status_code=202,
-    response_model=TelemetryAnswer,
-    responses=responses(*WRITE_CODES),
-)
-def post_telemetry(
-    request: Request, runtime: RuntimeDep, caller: CallerDep, options: WriteDep, body: TelemetryBatch
-) -> JSONResponse:
+@router.post("", status_code=202, response_model=TelemetryAnswer, responses=responses(*WRITE_CODES))
+def post_telemetry(runtime: RuntimeDep, writer: WriterDep, body: TelemetryBatch) -> JSONResponse:
     """Ingest a batch of device-signed readings. Each is checked as the IoT monitor checks it and evaluated
     against its shipment's rules at once: a breach is on the alert stream (`TelemetryWarning`) before this
     answers. The accepted readings are anchored on chain as one Merkle root (an operation), and each breach is
     posted on its own (an operation each), signed with the gateway's custodial key. Caller: an `IOT_GATEWAY`
     member; `Idempotency-Key` replays the answer instead of ingesting twice."""
+    caller = writer.caller
     if not caller.has_role("IOT_GATEWAY"):
         raise ForbiddenError("only an IOT_GATEWAY member relays telemetry")
-    if options.signing != "custodial":
+    if writer.options.signing != Signing.CUSTODIAL:
         raise InvalidInputError("telemetry is anchored with the gateway's custodial key", "query.signing")
-    ops = runtime.operations
-    fingerprint = request_fingerprint("POST", request.url.path, json.dumps(body.model_dump(mode="json")).encode())
-    stored = ops.begin_request(caller.member, options.idempotency_key, fingerprint)
-    if stored is not None:
-        media = MEDIA_TYPE if stored.status_code >= 400 else "application/json"
-        return JSONResponse(stored.body, stored.status_code, media_type=media, headers={"Idempotent-Replayed": "true"})
-    try:
+    operations = runtime.operations
+
+    def run() -> tuple[int, dict[str, Any]]:
         result = runtime.telemetry.ingest(caller.member, [r.signed() for r in body.readings])
-        if options.confirm:  # wait for the anchoring and every breach post
+        answer = TelemetryAnswer.model_validate(result)
+        if writer.options.confirm:  # wait for the anchoring and every breach post
             timeout = runtime.settings.api_confirm_timeout_seconds
-            for entry in ([result.batch] if result.batch else []) + result.breaches:
-                if "operation" in entry:
-                    entry["operation"] = ops.wait(entry["operation"]["id"], timeout)
-        answer: dict[str, Any] = {"outcomes": result.outcomes, "batch": result.batch, "breaches": result.breaches}
-        status = 202
-    except PortLinkError as exc:
-        answer = problem_of(exc)
-        status = int(answer["status"])
-        if status >= 500:
-            ops.abandon_request(caller.member, options.idempotency_key)
-            raise
-    except BaseException:
-        ops.abandon_request(caller.member, options.idempotency_key)
-        raise
-    ops.finish_request(caller.member, options.idempotency_key, status, answer)
-    return JSONResponse(answer, status, media_type=MEDIA_TYPE if status >= 400 else "application/json")
+            ops = ([result.batch.operation] if result.batch else []) + [
+                b.operation for b in result.breaches if b.operation
+            ]
+            done = {op.id: OperationPublic.model_validate(operations.wait(op.id, timeout)) for op in ops}
+            answer = answer.model_copy(
+                update={
+                    "batch": answer.batch.model_copy(update={"operation": done[answer.batch.operation.id]})
+                    if answer.batch
+                    else None,
+                    "breaches": [
+                        b.model_copy(update={"operation": done[b.operation.id]}) if b.operation else b
+                        for b in answer.breaches
+                    ],
+                }
+            )
+        return 202, answer.model_dump(mode="json", by_alias=True)
+
+    return writer.idempotent(body, run)
