@@ -52,14 +52,26 @@ _STATUS_TITLES = {
 class FieldError(BaseModel):
     """One invalid value."""
 
+    model_config = ConfigDict(extra="forbid")
+
     field: str = Field(description="Where the value is: body.containers.0.number, query.limit, header.Idempotency-Key")
     message: str
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
+class RevertedError(BaseModel):
+    """The contract's custom error that refused a transaction."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="The custom error, e.g. EscrowShipmentAlreadyFinanced.")
+    contract: str | None = Field(description="The contract that raised it (null: not one of the manifest's).")
+    args: dict[str, Any] = Field(description="Its arguments by name.")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with PortLink's extension members."""
+
+    model_config = ConfigDict(extra="forbid")
 
     type: str = Field("about:blank", description="A stable URI (relative) naming the kind of problem.")
     title: str
@@ -68,6 +80,7 @@ class Problem(BaseModel):
     instance: str | None = None
     errors: list[FieldError] | None = Field(None, description="Invalid fields (validation problems).")
     operation: str | None = Field(None, description="The operation the problem belongs to (refused writes).")
+    error: RevertedError | None = Field(None, description="The contract's custom error (refused transactions).")
 
 
 def problem_response(status: int, type_: str, title: str, detail: str | None, **extra: Any) -> JSONResponse:
