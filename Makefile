@@ -14,7 +14,7 @@ export PATH := $(TOOLS)/bin:$(VENV)/bin:$(PATH)
 export SOLCX_BINARY_PATH := $(TOOLS)/solcx
 export APE_DATA_FOLDER := $(TOOLS)/ape
 
-.PHONY: help install build run test check lint typecheck slither test-contracts postgres bench gas-snapshot reset clean
+.PHONY: help install build run test check lint typecheck layers slither test-contracts postgres bench gas-snapshot reset clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -48,7 +48,7 @@ run: build  ## Start Anvil, deploy and seed the pilot consortium, serve the API 
 
 test: check test-contracts  ## Run the whole suite: lint, types, contract and backend tests
 
-check: lint typecheck slither  ## ruff, mypy --strict and slither
+check: lint typecheck layers slither  ## ruff, mypy --strict, the import layers (import-linter) and slither
 
 lint: install
 	ruff check backend tests scripts bench
@@ -56,6 +56,9 @@ lint: install
 
 typecheck: install
 	mypy
+
+layers: install  ## The backend's import layers (pyproject.toml [tool.importlinter], docs/architecture.md)
+	lint-imports
 
 slither: build  ## Static analysis of the contracts (slither.config.json); fails on medium or high findings
 	slither contracts --fail-medium

@@ -11,12 +11,10 @@ from typing import Annotated
 
 import typer
 
-from portlink.chain.client import connect
-from portlink.chain.devnode import DevNode
 from portlink.deployment.deploy import DeployResult
-from portlink.deployment.service import deploy_configured
 from portlink.errors import PortLinkError
 from portlink.manifest import load_manifest
+from portlink.services import platform
 from portlink.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="PortLink: ports, customs and trade finance.")
@@ -46,16 +44,8 @@ def up(
     """Start a local Anvil chain, deploy and seed the consortium, and stay up until Ctrl-C."""
     settings = Settings()
     if reset:
-        settings.anvil_state_path.unlink(missing_ok=True)
-        settings.manifest_path.unlink(missing_ok=True)
-    node = DevNode(
-        settings.anvil_binary,
-        host=settings.anvil_host,
-        port=settings.anvil_port,
-        chain_id=settings.anvil_chain_id,
-        state_path=settings.anvil_state_path,
-        log_path=settings.anvil_state_path.with_name("anvil.log"),
-    )
+        platform.forget_local_chain(settings)
+    node = platform.LocalChain(settings)
     node.start()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -66,9 +56,8 @@ def up(
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        settings = settings.model_copy(update={"rpc_url": node.rpc_url})
-        w3 = connect(node.rpc_url)
-        result = deploy_configured(w3, settings)
+        settings = settings.model_copy(update={"rpc_url": node.rpc_url, "poa": False})
+        result = platform.deploy(settings)
         typer.echo(_summary(result, node.rpc_url))
         typer.echo(f"  anvil state    {settings.anvil_state_path.resolve()}")
         if serve:
@@ -89,8 +78,7 @@ def up(
 def deploy_cmd() -> None:
     """Deploy and seed the consortium on PORTLINK_RPC_URL, or confirm the existing deployment."""
     settings = Settings()
-    w3 = connect(settings.rpc_url, poa=settings.poa)
-    typer.echo(_summary(deploy_configured(w3, settings), settings.rpc_url))
+    typer.echo(_summary(platform.deploy(settings), settings.rpc_url))
 
 
 @app.command()
@@ -106,21 +94,18 @@ def index_cmd(
     until_head: Annotated[bool, typer.Option(help="Stop once the head is reached instead of following it.")] = False,
 ) -> None:
     """Index every event of the manifest's contracts into PORTLINK_DATABASE_URL and follow the head."""
-    from portlink.indexer.indexer import Indexer
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    indexer = Indexer.from_settings(settings)
+    run = platform.IndexRun(settings)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
-        indexer.stop_event.set()
+        run.stop()
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    typer.echo(f"Indexing chain {indexer.manifest.chain_id} from {settings.rpc_url} into {settings.database_url}")
-    indexer.run(until_head=until_head)
-    state = indexer.store.state()
-    typer.echo(f"Stopped at block {state.checkpoint_block} (confirmed up to {state.final_block}).")
+    typer.echo(f"Indexing chain {run.chain_id} from {settings.rpc_url} into {settings.database_url}")
+    checkpoint, final = run.run(until_head=until_head)
+    typer.echo(f"Stopped at block {checkpoint} (confirmed up to {final}).")
 
 
 def _serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
@@ -198,7 +183,6 @@ app.add_typer(audit, name="audit")
 @audit.command("verify")
 def audit_verify() -> None:
     """Re-read every log of the manifest contracts from the chain and report each difference from the index."""
-    from portlink.chain.rpc import JsonRpc
     from portlink.services.runtime import Runtime
 
     settings = Settings()
@@ -207,9 +191,10 @@ def audit_verify() -> None:
     if checkpoint is None:
         raise PortLinkError("the index is empty: run `portlink index` first")
     start = min((first for _, first in contracts.values()), default=checkpoint)
-    rpc = JsonRpc(settings.rpc_url, timeout=settings.indexer_rpc_timeout_seconds)
     with typer.progressbar(length=checkpoint - start + 1, label="Comparing blocks", file=sys.stderr) as bar:
-        compared, differences = runtime.audit.verify(rpc, progress=bar.update)
+        compared, differences = runtime.audit.verify(
+            settings.rpc_url, timeout=settings.indexer_rpc_timeout_seconds, progress=bar.update
+        )
     for difference in differences:
         typer.echo(str(difference))
     typer.echo(f"{compared} logs in blocks {start}-{checkpoint} compared: {len(differences) or 'no'} differences")

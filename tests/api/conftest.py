@@ -34,6 +34,8 @@ PASSPHRASE = "correct horse battery staple"
 #: The pilot's accounts by role (deployments/pilot.yaml), Anvil indexes.
 ROLES = {
     "deployer": 0,
+    "shekou_authority": 1,
+    "shunde_authority": 2,
     "shekou_customs": 3,
     "shunde_customs": 4,
     "shekou_terminal": 5,

@@ -76,10 +76,16 @@ class AuditService:
         }
 
     def verify(
-        self, rpc: JsonRpc, *, step: int = 2_000, progress: Callable[[int], None] | None = None
+        self,
+        rpc_url: str,
+        *,
+        timeout: float = 30.0,
+        step: int = 2_000,
+        progress: Callable[[int], None] | None = None,
     ) -> tuple[int, list[Difference]]:
-        """Compare every indexed block range with the chain; returns (logs compared, differences)."""
-        return verify(self, rpc, step=step, progress=progress)
+        """Compare every indexed block range with the chain at ``rpc_url``; returns (logs compared,
+        differences)."""
+        return verify(self, JsonRpc(rpc_url, timeout=timeout), step=step, progress=progress)
 
 
 def verify(
