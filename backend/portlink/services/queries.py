@@ -384,12 +384,13 @@ class IndexQueries:
         shipment: str | None = None,
         viewer: str | None = None,
         open_requests: bool = False,
+        rebates: bool = False,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[int, list[dict[str, Any]]]:
         """Financings matching the filters, newest first, with the total count. With ``viewer``, only those it is
-        the exporter or financier of or a party of the shipment of, and (``open_requests``) requests still
-        awaiting an offer."""
+        the exporter or financier of or a party of the shipment of, (``open_requests``) requests still awaiting
+        an offer, and (``rebates``) tax-rebate advances."""
         f = schema.financings
         query = select(f)
         if state:
@@ -409,6 +410,8 @@ class IndexQueries:
             ]
             if open_requests:
                 visible.append(f.c.state == "REQUESTED")
+            if rebates:
+                visible.append(f.c.product == "TAX_REBATE")
             query = query.where(or_(*visible))
         with self.engine.connect() as conn:
             total, rows = _page(conn, query, [f.c.financing_id.desc()], limit, offset)

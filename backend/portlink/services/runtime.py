@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from portlink.chain.gateway import ChainGateway
 from portlink.chain.iot import IoTMonitorClient
 from portlink.chain.keystore import load_keystore
+from portlink.chain.rpc import JsonRpc
 from portlink.deployment.deploy import CUSTOMS
 from portlink.deployment.manifest import Manifest, load_manifest
 from portlink.domain.customs import Eip712Domain
@@ -20,6 +21,7 @@ from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.store import migrate, open_engine
 from portlink.services.access import ApiKeys
 from portlink.services.contracts import Contracts
+from portlink.services.kpis import KpiService
 from portlink.services.operations import OperationService
 from portlink.services.queries import IndexQueries
 from portlink.services.telemetry import TelemetryService, WarningHub
@@ -92,6 +94,12 @@ class Runtime:
             stuck_seconds=s.api_stuck_seconds,
             fee_bump_percent=s.api_fee_bump_percent,
         )
+
+    @cached_property
+    def kpis(self) -> KpiService:
+        """KPIs from the index, with receipts from the node when first needed."""
+        s = self.settings
+        return KpiService(self.engine, lambda: JsonRpc(s.rpc_url, timeout=s.indexer_rpc_timeout_seconds))
 
     @cached_property
     def customs_domain(self) -> Eip712Domain:

@@ -82,6 +82,14 @@ class RepaymentCreate(BaseModel):
     amount: int = Field(gt=0, lt=2**256)
 
 
+class RebatePaymentCreate(BaseModel):
+    """The tax authority's reference of a rebate it paid to the financier outside the escrow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paymentRef: Bytes32 = Field(description="The payment's reference, e.g. the keccak-256 of the payment record.")
+
+
 class AllowanceCreate(BaseModel):
     """Let the escrow draw up to ``amount`` of the caller's settlement tokens."""
 
@@ -143,11 +151,14 @@ class FinancingsPublic(BaseModel):
 
 def visible_financing(queries: IndexQueries, caller: Caller, financing: dict[str, Any]) -> None:
     """:class:`ForbiddenError` unless the caller may read ``financing``: its exporter or financier, a party of its
-    shipment, customs or an auditor, or (a request awaiting an offer) any FINANCIER."""
+    shipment, customs or an auditor, (a request awaiting an offer) any FINANCIER, or (a tax-rebate advance) a
+    TAX_AUTHORITY."""
     if caller.member in (financing["exporter"], financing["financier"]) or caller.oversight:
         return
     if financing["state"] == FinancingState.REQUESTED.name and caller.has_role("FINANCIER"):
         return
+    if financing["product"] == Product.TAX_REBATE.name and caller.has_role("TAX_AUTHORITY"):
+        return  # the tax authority repays rebate advances, so it reads them
     visible_shipment(queries, caller, financing["shipmentId"])
 
 
@@ -172,8 +183,8 @@ def list_financings(
     offset: Offset = 0,
 ) -> FinancingsPublic:
     """Financings by state, exporter, financier and shipment, newest first, from the index. Members see those
-    they are the exporter or financier of or a party of the shipment of, and financiers every request awaiting
-    an offer; customs and auditors see all."""
+    they are the exporter or financier of or a party of the shipment of, financiers every request awaiting an
+    offer, tax authorities every tax-rebate advance; customs and auditors see all."""
     viewer = None if caller.oversight else caller.member
     total, rows = queries.financings(
         state=state,
@@ -182,6 +193,7 @@ def list_financings(
         shipment=shipment,
         viewer=viewer,
         open_requests=caller.has_role("FINANCIER"),
+        rebates=caller.has_role("TAX_AUTHORITY"),
         limit=limit,
         offset=offset,
     )
@@ -271,6 +283,26 @@ def repay(
     return perform(
         request, runtime, caller, options, "financings.repay", Call(ESCROW, "repay", [financing_id, body.amount]), body
     )
+
+
+@router.post(
+    "/{financing_id}/rebate-payments",
+    status_code=202,
+    response_model=OperationPublic,
+    responses=responses(*WRITE_CODES),
+)
+def record_rebate_paid(
+    request: Request,
+    financing_id: FinancingId,
+    body: RebatePaymentCreate,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    options: WriteDep,
+) -> JSONResponse:
+    """Record that the export tax rebate was paid to the financier outside the escrow, which settles the released
+    tax-rebate advance (caller: a TAX_AUTHORITY)."""
+    call = Call(ESCROW, "recordRebatePaid", [financing_id, hex_bytes(body.paymentRef)])
+    return perform(request, runtime, caller, options, "financings.recordRebatePaid", call, body)
 
 
 @approvals.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
