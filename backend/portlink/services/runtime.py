@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from portlink.chain.gateway import ChainGateway
+from portlink.chain.gateway import ChainClock, ChainGateway
 from portlink.chain.iot import IoTMonitorClient
 from portlink.chain.keystore import load_keystore
 from portlink.chain.rpc import JsonRpc
@@ -64,7 +64,12 @@ class Runtime:
     def telemetry(self) -> TelemetryService:
         """IoT readings ingested, warned on and anchored (devices and rules read from the IoT monitor)."""
         monitor = IoTMonitorClient(self.gateway.w3, self.manifest, self.settings.manifest_path)
-        ingestor = TelemetryIngestor(monitor, monitor.domain(), refresh_seconds=self.settings.telemetry_refresh_seconds)
+        ingestor = TelemetryIngestor(
+            monitor,
+            monitor.domain(),
+            refresh_seconds=self.settings.telemetry_refresh_seconds,
+            clock=ChainClock(self.gateway),
+        )
         return TelemetryService(ingestor, self.operations, self.telemetry_hub)
 
     @cached_property

@@ -1,7 +1,8 @@
 """Tables the services own beside the index: API keys, operations (writes that reach the chain), idempotency
 records, the nonce allocator of each signing account, and the receipts of indexed transactions (gas used, read
-from the node when a KPI first needs them; a copy of chain data keyed by block hash, never an input). They share the index's metadata and Alembic history
-(migration ``0002``), so one ``migrate`` brings the whole database up to date."""
+from the node when a KPI first needs them; a copy of chain data keyed by block hash, never an input). They share
+the index's metadata and Alembic history (migrations ``0002`` and ``0004``), so one ``migrate`` brings the whole
+database up to date."""
 
 from __future__ import annotations
 
