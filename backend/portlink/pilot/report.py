@@ -20,6 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 from portlink.pilot.scenario import ASSUMPTION, Scenario
 from portlink.services.kpis import Distribution, JourneyRecord, Kpis
@@ -148,7 +149,8 @@ def cost_rows(kpis: Kpis, journeys: list[JourneyRecord], scenario: Scenario) -> 
             basis = _basis(cost.source)
             if name == "yard_storage" and process == "combined":
                 basis = MIXED
-            rows.append(Row(label, name.replace("_", " "), total / teu, basis, cost.source))
+            item = name.removesuffix("_traditional").removesuffix("_combined").replace("_", " ")
+            rows.append(Row(label, item, total / teu, basis, cost.source))
     return rows
 
 
@@ -179,9 +181,11 @@ def chart_lead_times(journeys: list[JourneyRecord], kpis: Kpis, path: Path) -> N
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     left.hist(clearance or [0], bins=15, color=_BLUE, edgecolor="white")
     left.set(title="Clearance lead time (filed → cleared)", xlabel="hours", ylabel="declarations")
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
     _lines(left, kpis.customs.clearance_lead_time, HOUR, "h")
     right.hist(total or [0], bins=15, color=_BLUE, edgecolor="white")
     right.set(title="End to end (registered → gate-out)", xlabel="days", ylabel="journeys")
+    right.yaxis.set_major_locator(MaxNLocator(integer=True))
     _lines(right, kpis.end_to_end, DAY, "d")
     fig.suptitle("Lead times, measured from the chain", fontsize=12)
     _save(fig, path)
@@ -204,40 +208,63 @@ def chart_stages(kpis: Kpis, path: Path) -> None:
 
 
 def chart_process(rows: list[Row], scenario: Scenario, kpis: Kpis, path: Path) -> None:
-    processes = ["traditional (two declarations)", "combined (PortLink)"]
-    fig, ax = plt.subplots(figsize=(11, 3.8))
-    palette = ["#1f5f99", "#3d7fbf", "#6aa0d6", "#9fc2e6", "#d9822b", "#e8a869", "#f2c99e", "#8a8a8a"]
+    processes = ["combined (PortLink)", "traditional (two declarations)"]
+    shades = {
+        processes[0]: ["#1f5f99", "#3d7fbf", "#6aa0d6", "#9fc2e6", "#c9d9ea", "#e3ecf5"],
+        processes[1]: ["#b8641c", "#d9822b", "#e8a869", "#f2c99e", "#f7e0c8", "#fbefe2"],
+    }
+    fig, ax = plt.subplots(figsize=(11, 5.2))
+    longest = 0.0
     for y, process in enumerate(processes):
         left = 0.0
         for i, row in enumerate(r for r in rows if r.process == process):
-            color = palette[(i + (0 if y else 4)) % len(palette)]
-            ax.barh(y, row.value, left=left, color=color, edgecolor="white")
-            if row.value > 0.25:
-                ax.text(
-                    left + row.value / 2,
-                    y,
-                    row.item,
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    wrap=True,
-                    color="white" if y == 0 else "black",
-                )
+            color = shades[process][i % 6]
+            ax.barh(
+                y,
+                row.value,
+                left=left,
+                color=color,
+                edgecolor="white",
+                height=0.6,
+                label=f"{'combined' if y == 0 else 'traditional'}: {row.item} ({row.value:.2f} d)",
+            )
             left += row.value
-        basis = "assumed (scenario)" if y == 0 else "measured (sum of stage p50s)"
-        ax.text(left, y, f"  {left:.1f} days, {basis}", va="center", fontsize=9)
+        basis = "measured: sum of the stage p50s" if y == 0 else "assumed: the scenario's phases"
+        ax.text(left + 0.08, y, f"{left:.1f} days ({basis})", va="center", fontsize=9)
+        longest = max(longest, left)
     band = scenario.traditional.total_days
-    ax.axvspan(
-        band.min, band.max, color=_GREY, alpha=0.15, label=f"{band.min:g}{DASH}{band.max:g} days reported before"
+    ax.axvspan(band.min, band.max, color=_GREY, alpha=0.15)
+    ax.text(
+        (band.min + band.max) / 2,
+        1.42,
+        f"{band.min:g}{DASH}{band.max:g} days before ({band.source})",
+        ha="center",
+        fontsize=8,
+        color="#555",
     )
     target = scenario.traditional.combined_target_days.value
-    ax.axvline(target, color=_ORANGE, linestyle="--", label=f"{target:g} days reported with the combined port")
+    ax.axvline(target, color="black", linestyle="--", linewidth=1)
+    ax.text(
+        target,
+        1.42,
+        f"{target:g} days reported ({scenario.traditional.combined_target_days.source})",
+        ha="center",
+        fontsize=8,
+    )
     if kpis.end_to_end.p50 is not None:
-        ax.plot([kpis.end_to_end.p50 / DAY], [1], marker="D", color="black", label="measured p50 end to end")
-    ax.set_yticks([0, 1], processes)
-    ax.set_xlim(0, max(band.max, sum(r.value for r in rows if r.process == processes[0])) * 1.35)
+        ax.plot([kpis.end_to_end.p50 / DAY], [-0.42], marker="^", color="black", markersize=8)
+        ax.text(
+            kpis.end_to_end.p50 / DAY,
+            -0.5,
+            f" measured p50 end to end {kpis.end_to_end.p50 / DAY:.2f} d",
+            fontsize=8,
+            va="top",
+        )
+    ax.set_yticks([0, 1], ["combined\n(PortLink, measured)", "traditional\n(two declarations, assumed)"])
+    ax.set_ylim(-0.75, 1.6)
+    ax.set_xlim(0, max(band.max, longest) * 1.45)
     ax.set(title="The traditional two-declaration process beside the combined one", xlabel="days")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=7, frameon=False)
     _save(fig, path)
 
 
