@@ -47,13 +47,9 @@ STAGES: tuple[tuple[ShipmentState, ShipmentState], ...] = (
     (ShipmentState.ARRIVED, ShipmentState.DISCHARGED),
     (ShipmentState.DISCHARGED, ShipmentState.GATED_OUT),
 )
-#: The events KPIs read.
-EVENTS: dict[str, tuple[str, ...]] = {
-    SHIPMENTS: ("ShipmentRegistered", "ShipmentStateChanged", "ShipmentHeld"),
-    CUSTOMS: ("DeclarationFiled", "DecisionRecorded", "HoldPlaced", "DeclarationCleared"),
-    IOT: ("AlertRaised", "AlertResolved"),
-    ESCROW: ("FinancingRequested", "FinancingOffered", "FinancingFunded", "FinancingStateChanged"),
-}
+#: The contracts whose events KPIs read: every event of theirs that names a shipment (or a financing of one) also
+#: attributes its transaction's gas to that shipment's journey.
+CONTRACTS = (SHIPMENTS, CUSTOMS, IOT, ESCROW)
 #: Arguments that name the shipment an event belongs to.
 _SHIPMENT_ARGS = ("shipmentId", "declarationId")
 _RECEIPT_BATCH = 200
@@ -326,7 +322,7 @@ class _Log:
             self.shipments[shipment_id or ""] = _Shipment(
                 e.timestamp, _port(a["originPort"]), _port(a["destinationPort"]), int(a["containerCount"])
             )
-        if e.contract == ESCROW:
+        if e.contract == ESCROW and "financingId" in a:
             fid = str(a["financingId"])
             if e.event == "FinancingRequested":
                 self.financings[fid] = _Financing(
@@ -342,13 +338,11 @@ class _Log:
                 financing.funded, financing.funded_at = int(a["funded"]), e.timestamp
             elif e.event == "FinancingStateChanged" and int(a["state"]) == FinancingState.REPAID:
                 financing.repaid_at = e.timestamp
-        if e.contract == IOT:
-            aid = str(a["alertId"])
-            if e.event == "AlertRaised":
-                self.alerts[aid] = (str(a["shipmentId"]).lower(), e.timestamp, None)
-            elif e.event == "AlertResolved" and aid in self.alerts:
-                sid, raised, _ = self.alerts[aid]
-                self.alerts[aid] = (sid, raised, e.timestamp)
+        if e.event == "AlertRaised":
+            self.alerts[str(a["alertId"])] = (str(a["shipmentId"]).lower(), e.timestamp, None)
+        elif e.event == "AlertResolved" and str(a["alertId"]) in self.alerts:
+            sid, raised, _ = self.alerts[str(a["alertId"])]
+            self.alerts[str(a["alertId"])] = (sid, raised, e.timestamp)
         shipment = self.shipments.get(shipment_id or "")
         if shipment is None or shipment_id is None:
             return
@@ -571,7 +565,7 @@ class KpiService:
     def ports(self) -> list[str]:
         """The consortium's ports, as the index knows them."""
         with self.engine.connect() as conn:
-            return [str(code) for code in conn.execute(select(schema.ports.c.code).order_by(schema.ports.c.code))]
+            return [str(c) for c in conn.execute(select(schema.ports.c.code).order_by(schema.ports.c.code)).scalars()]
 
     def check_port(self, port: str | None) -> None:
         """:class:`InvalidInputError` naming ``port`` unless it is a consortium port."""
@@ -592,10 +586,9 @@ class KpiService:
     def events(self, end: int) -> list[LoggedEvent]:
         """The events KPIs read, before ``end``, in chain order."""
         e = schema.events
-        wanted = [(c, n) for c, names in EVENTS.items() for n in names]
         query = (
             select(e)
-            .where(e.c.event.in_({n for _, n in wanted}), e.c.block_timestamp < end)
+            .where(e.c.contract.in_(CONTRACTS), e.c.block_timestamp < end)
             .order_by(e.c.block_number, e.c.log_index)
         )
         with self.engine.connect() as conn:
@@ -612,7 +605,6 @@ class KpiService:
                 r["transaction_hash"],
             )
             for r in rows
-            if (r["contract"], r["event"]) in wanted
         ]
 
     def receipts(self, events: Sequence[LoggedEvent]) -> dict[str, Receipt]:
