@@ -126,6 +126,8 @@ class Api:
     """The port-system API as the pilot's members call it: one API key per role."""
 
     def __init__(self, base_url: str, tokens: dict[str, str], *, timeout: float = 60.0) -> None:
+        #: Called before each write (the replay moves the chain's clock there).
+        self.before_write: Callable[[], None] = lambda: None
         self.clients = {
             role: httpx.Client(base_url=base_url, timeout=timeout, headers={"Authorization": f"Bearer {token}"})
             for role, token in tokens.items()
@@ -138,6 +140,7 @@ class Api:
 
     def write(self, role: str, method: str, path: str, body: Any = None, *, what: str) -> dict[str, Any]:
         """A write by ``role``, waited for (``?confirm=true``); :class:`PilotError` naming ``what`` if refused."""
+        self.before_write()
         response = self.clients[role].request(
             method, path, json=body, params={"confirm": "true"}, headers={"Idempotency-Key": str(uuid.uuid4())}
         )
@@ -174,6 +177,7 @@ class Chain:
         self.token = self.w3.eth.contract(address=self.addresses[SETTLEMENT_TOKEN], abi=abis[SETTLEMENT_TOKEN])
         self.iot = self.w3.eth.contract(address=self.addresses[IOT], abi=abis[IOT])
         self.iot_domain = Eip712Domain.from_erc5267(self.iot.functions.eip712Domain().call())
+        self._pending: int | None = None
 
     def address(self, role: str) -> ChecksumAddress:
         return Web3.to_checksum_address(Account.from_key(self.keys[role]).address)
@@ -183,12 +187,19 @@ class Chain:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def at(self, timestamp: int) -> None:
-        """Move the chain's clock to ``timestamp`` (unless it is already past it) by mining an empty block then:
-        the writes that follow are mined from that time on, and the API sees the chain's time as it is."""
-        if timestamp > self.now():
-            self.w3.provider.make_request("evm_mine", [timestamp])  # type: ignore[arg-type]
+        """The simulated time is now ``timestamp``: the chain's clock moves there before the next write."""
+        self._pending = timestamp
+
+    def sync(self) -> None:
+        """Move the chain's clock to the simulated time (unless it is already past it) by mining an empty block
+        then: the writes that follow are mined from that time on, and the API sees the chain's time as it is.
+        Steps that only wait (and write nothing) cost no block."""
+        if self._pending is not None and self._pending > self.now():
+            self.w3.provider.make_request("evm_mine", [self._pending])  # type: ignore[arg-type]
+        self._pending = None
 
     def _send(self, role: str, fn: Any) -> None:
+        self.sync()
         sender = self.address(role)
         tx = fn.build_transaction({"from": sender, "nonce": self.w3.eth.get_transaction_count(sender, "pending")})
         signed = Account.sign_transaction(tx, self.keys[role])
@@ -249,6 +260,7 @@ class Replay:
 
     def __init__(self, scenario: Scenario, api: Api, chain: Chain, plans: list[JourneyPlan], seed: int) -> None:
         self.scenario, self.api, self.chain, self.plans = scenario, api, chain, plans
+        api.before_write = chain.sync
         self.rng = random.Random(seed + 1)  # noqa: S311 - a repeatable simulation, not a secret
         self.now = 0.0
         self._queue: list[tuple[float, int, Iterator[float]]] = []
@@ -272,7 +284,6 @@ class Replay:
         self.now = float(start)
         for plan in self.plans:
             heapq.heappush(self._queue, (start + plan.start * HOUR, next(self._seq), self._journey(JourneyState(plan))))
-        done = 0
         while self._queue:
             at, _, steps = heapq.heappop(self._queue)
             self.now = at
@@ -280,7 +291,6 @@ class Replay:
             try:
                 delay = next(steps)
             except StopIteration:
-                done += 1
                 continue
             heapq.heappush(self._queue, (at + delay * HOUR, next(self._seq), steps))
         return PilotResult(
@@ -414,6 +424,7 @@ class Replay:
                     "signature": "0x" + signature.hex(),
                 }
             )
+        self.chain.sync()
         time.sleep(CHAIN_CLOCK_REFRESH)  # the API judges "in the future" by the chain's clock, read this often
         answer = self.api.write(
             "iot_gateway", "POST", "/v1/telemetry", {"readings": readings}, what=f"journey {j.plan.index}: telemetry"
@@ -525,7 +536,7 @@ class Replay:
         )
         fid = int(event_args(op, "FinancingRequested")["financingId"])
         yield self.hours(f.request_to_offer)
-        now = self.chain.now()
+        now = max(self.chain.now(), int(self.now))
 
         def iso(t: float) -> str:
             return datetime.fromtimestamp(t, UTC).isoformat()
