@@ -457,7 +457,7 @@ def _html(
             )
         )
     measured.append(
-        ("Gas per journey (receipts)", f"{dist(kpis.gas.per_journey, 1, 'gas')}; total {kpis.gas.total:,}", MEASURED)
+        ("Gas per journey (receipts)", f"{dist(kpis.gas.per_journey, 1, 'gas', 0)}; total {kpis.gas.total:,}", MEASURED)
     )
     if costs:
         totals = {p: sum(r.value for r in costs if r.process == p) for p in {r.process for r in costs}}
