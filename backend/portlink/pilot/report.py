@@ -414,12 +414,10 @@ def _html(
     e = html.escape
     v, c, a = kpis.volume, kpis.customs, kpis.alerts
 
-    def dist(d: Distribution, scale: float, unit: str) -> str:
-        return (
-            "no sample"
-            if d.count == 0
-            else f"p50 {_h(d.p50, scale)} {unit}, p90 {_h(d.p90, scale)} {unit} (n={d.count})"
-        )
+    def dist(d: Distribution, scale: float, unit: str, digits: int = 1) -> str:
+        if d.count == 0:
+            return "no sample"
+        return f"p50 {_h(d.p50, scale, digits)} {unit}, p90 {_h(d.p90, scale, digits)} {unit} (n={d.count})"
 
     measured = [
         ("Shipments moved (gated out)", f"{v.shipments_gated_out} ({v.containers_gated_out} containers)", MEASURED),
