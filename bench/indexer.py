@@ -344,7 +344,11 @@ def write_report(path: Path, results: dict[str, Any]) -> None:
         "```",
         "",
     ]
-    path.write_text("\n".join(lines))
+    # Other benchmarks' sections (bench/pilot.py's, between its markers) are kept as they are.
+    kept = ""
+    if path.exists() and "<!-- pilot benchmark" in (old := path.read_text()):
+        kept = "\n" + old[old.index("<!-- pilot benchmark") :].rstrip("\n") + "\n"
+    path.write_text("\n".join(lines) + kept)
 
 
 def main() -> None:

@@ -208,7 +208,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, object]] = {
     ("TradeFinanceEscrow", "repay"): ("POST", "/v1/financings/1/repayments", {"amount": 1}),
     ("TradeFinanceEscrow", "recordRebatePaid"): (
         "POST",
-        "/v1/financings/1/rebate-payment",
+        "/v1/financings/1/rebate-payments",
         {"paymentRef": "SAT-2026-0001"},
     ),
     ("TradeFinanceEscrow", "markDefaulted"): ("POST", "/v1/financings/1/default", None),

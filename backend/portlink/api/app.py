@@ -20,6 +20,7 @@ from portlink.api.routes import (
     documents,
     events,
     financings,
+    kpis,
     operations,
     shipments,
     telemetry,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         devices.router,
         events.router,
         telemetry.router,
+        kpis.router,
     ):
         app.include_router(router)
 

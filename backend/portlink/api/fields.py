@@ -30,6 +30,14 @@ def _bytes32(value: str) -> str:
     return value.lower()
 
 
+def _payment_reference(value: str) -> str:
+    if value.startswith("0x") and not _BYTES32.fullmatch(value):
+        raise ValueError("a payment reference given as 0x-hex is 32 bytes (66 characters); otherwise give it as text")
+    if not value.isprintable():
+        raise ValueError("a payment reference is printable text")
+    return value
+
+
 def _signature(value: str) -> str:
     if not _SIGNATURE.fullmatch(value):
         raise ValueError("a signature is 65 bytes (r, s, v) as 0x-prefixed hex: 132 characters")
@@ -40,6 +48,11 @@ Address = Annotated[str, AfterValidator(_address), Field(examples=["0x70997970C5
 UnLocode = Annotated[str, AfterValidator(_port), Field(examples=["CNSHK"])]
 Bytes32 = Annotated[str, AfterValidator(_bytes32), Field(examples=["0x" + "ab" * 32])]
 Signature = Annotated[str, AfterValidator(_signature)]
+PaymentReference = Annotated[
+    str,
+    Field(min_length=1, max_length=200, examples=["HSBC-2026-000123"]),
+    AfterValidator(_payment_reference),
+]
 ContainerNumber = Annotated[
     str, AfterValidator(lambda v: parse_container_number(v).decode()), Field(examples=["CSQU3054383"])
 ]

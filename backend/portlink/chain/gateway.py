@@ -7,6 +7,8 @@ the manifest ABIs.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -195,3 +197,32 @@ class ChainGateway:
                 if exc.data:
                     return exc.data
         return b""
+
+
+#: How old the chain time a :class:`ChainClock` answers with may be, in seconds.
+CHAIN_CLOCK_REFRESH = 0.2
+
+
+class ChainClock:
+    """Time as the chain sees it, for checks that mirror a contract's ``block.timestamp`` (the IoT monitor's "not
+    in the future"): the newest block's time, advanced by the wall clock since it was read (re-read at most every
+    ``refresh_seconds``), and never behind the wall clock. A chain whose clock runs ahead of this server's (a dev
+    chain driven by ``anvil_setNextBlockTimestamp``, a node with a skewed clock) is judged by its own time."""
+
+    def __init__(self, gateway: ChainGateway, *, refresh_seconds: float = CHAIN_CLOCK_REFRESH) -> None:
+        self._gateway = gateway
+        self._refresh = refresh_seconds
+        self._lock = threading.Lock()
+        self._block_time = 0.0
+        self._read_at = -refresh_seconds
+
+    def __call__(self) -> float:
+        now = time.time()
+        with self._lock:
+            if now - self._read_at >= self._refresh:
+                try:
+                    self._block_time = float(self._gateway.w3.eth.get_block("latest")["timestamp"])
+                    self._read_at = now
+                except Exception:  # the node is down: the wall clock alone, as before
+                    self._read_at = now
+            return max(now, self._block_time + (now - self._read_at))

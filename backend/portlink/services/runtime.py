@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from portlink.chain.gateway import ChainGateway
+from portlink.chain.gateway import ChainClock, ChainGateway
 from portlink.chain.iot import IoTMonitorClient
 from portlink.chain.keystore import load_keystore
+from portlink.chain.rpc import JsonRpc
 from portlink.indexer.catalog import EventCatalog
 from portlink.manifest import Manifest, load_manifest
 from portlink.services.access import ApiKeys
@@ -27,6 +28,7 @@ from portlink.services.eventlog import EventLog
 from portlink.services.financings import FinancingService
 from portlink.services.index import IndexStatus
 from portlink.services.iot import IoTService
+from portlink.services.kpis import KpiService
 from portlink.services.operations import OperationService
 from portlink.services.shipments import ShipmentService
 from portlink.services.telemetry import TelemetryService, WarningHub
@@ -79,7 +81,12 @@ class Runtime:
     def telemetry(self) -> TelemetryService:
         """IoT readings ingested, warned on and anchored (devices and rules read from the IoT monitor)."""
         monitor = IoTMonitorClient(self.gateway.w3, self.manifest, self.settings.manifest_path)
-        ingestor = TelemetryIngestor(monitor, monitor.domain(), refresh_seconds=self.settings.telemetry_refresh_seconds)
+        ingestor = TelemetryIngestor(
+            monitor,
+            monitor.domain(),
+            refresh_seconds=self.settings.telemetry_refresh_seconds,
+            clock=ChainClock(self.gateway),
+        )
         return TelemetryService(ingestor, self.operations, self.telemetry_hub)
 
     @cached_property
@@ -114,6 +121,12 @@ class Runtime:
     def views(self) -> ContractViews:
         """Read-only calls of the manifest contracts."""
         return ContractViews(self.gateway, self.contracts)
+
+    @cached_property
+    def kpis(self) -> KpiService:
+        """KPIs from the index, with receipts from the node when first needed."""
+        s = self.settings
+        return KpiService(self.engine, lambda: JsonRpc(s.rpc_url, timeout=s.indexer_rpc_timeout_seconds))
 
     @cached_property
     def declarations(self) -> DeclarationService:

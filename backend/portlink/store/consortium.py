@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from portlink.store.columns import ADDRESS, HASH, PORT, changed, metadata
 from sqlalchemy import Column, String, Table
+
+from portlink.store.columns import ADDRESS, HASH, PORT, changed, metadata
 
 ports = Table(
     "ports",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from portlink.store.columns import ADDRESS, HASH, PORT, Json, appended, changed, metadata
 from sqlalchemy import Boolean, Column, Integer, String, Table
+
+from portlink.store.columns import ADDRESS, HASH, PORT, Json, appended, changed, metadata
 
 declarations = Table(
     "declarations",

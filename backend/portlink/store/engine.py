@@ -9,10 +9,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from portlink.errors import ConfigurationError, StoreError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+
+from portlink.errors import ConfigurationError, StoreError
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from portlink.store.columns import ADDRESS, AMOUNT, HASH, Block, changed, metadata
 from sqlalchemy import Column, Integer, String, Table
+
+from portlink.store.columns import ADDRESS, AMOUNT, HASH, Block, changed, metadata
 
 financings = Table(
     "financings",

@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
-from portlink.store.columns import ADDRESS, HASH, Block, Json, metadata, position
 from sqlalchemy import Column, Index, Integer, String, Table, Text
+
+from portlink.store.columns import ADDRESS, HASH, Block, Json, metadata, position
 
 index_state = Table(
     "index_state",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from portlink.store.columns import ADDRESS, HASH, Block, Json, appended, changed, metadata
 from sqlalchemy import Boolean, Column, Integer, String, Table, Text
+
+from portlink.store.columns import ADDRESS, HASH, Block, Json, appended, changed, metadata
 
 iot_devices = Table(
     "iot_devices",

@@ -14,7 +14,13 @@ from portlink.store.customs import brokers, customs_decisions, customs_holds, de
 from portlink.store.escrow import escrow_credits, financings
 from portlink.store.index import blocks, events, index_state, indexed_contracts, projection_undo, raw_logs
 from portlink.store.iot import iot_alerts, iot_batches, iot_devices, iot_gateway_authorisations, iot_rules
-from portlink.store.services import api_keys, idempotency_records, operations, signing_accounts
+from portlink.store.services import (
+    api_keys,
+    idempotency_records,
+    operations,
+    signing_accounts,
+    transaction_receipts,
+)
 from portlink.store.shipments import containers, discrepancies, documents, milestones, shipments
 
 __all__ = [
@@ -54,6 +60,7 @@ __all__ = [
     "raw_logs",
     "shipments",
     "signing_accounts",
+    "transaction_receipts",
 ]
 
 #: Projections whose rows change (rolled back through ``projection_undo``).
@@ -81,5 +88,5 @@ LOG_TABLES = (raw_logs, events, *APPEND_TABLES)
 #: The tables whose contents follow from the chain alone (what two indexers of one chain agree on).
 CHAIN_TABLES = (raw_logs, events, *ENTITY_TABLES, *APPEND_TABLES)
 #: The services' own tables (API keys, operations, idempotency, nonces).
-SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records)
+SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records, transaction_receipts)
 TABLES = {t.name: t for t in metadata.sorted_tables}

@@ -1,11 +1,14 @@
 """Tables the services own beside the index: API keys, operations (writes that reach the chain), idempotency
-records and the nonce allocator of each signing account. They share the index's metadata and Alembic history
-(migration ``0002``), so one ``migrate`` brings the whole database up to date."""
+records, the nonce allocator of each signing account, and the receipts of indexed transactions (gas used, read
+from the node when a KPI first needs them; a copy of chain data keyed by block hash, never an input). They share
+the index's metadata and Alembic history (migrations ``0002`` and ``0004``), so one ``migrate`` brings the whole
+database up to date."""
 
 from __future__ import annotations
 
-from portlink.store.columns import ADDRESS, HASH, Block, Json, metadata
 from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
+
+from portlink.store.columns import ADDRESS, HASH, Block, Json, metadata
 
 api_keys = Table(
     "api_keys",
@@ -67,4 +70,21 @@ idempotency_records = Table(
     Column("body", Json, nullable=True),
     Column("operation_id", String(36), nullable=True),
     Column("created_at", Float, nullable=False),
+)
+
+transaction_receipts = Table(
+    "transaction_receipts",
+    metadata,
+    Column("transaction_hash", String(HASH), primary_key=True),
+    Column(
+        "block_hash",
+        String(HASH),
+        nullable=False,
+        comment="The block the receipt is from: a row whose block is no longer the log's is fetched again.",
+    ),
+    Column("block_number", Block, nullable=False),
+    Column("sender", String(ADDRESS), nullable=False),
+    Column("gas_used", Block, nullable=False),
+    Column("effective_gas_price", String(40), nullable=False, comment="Wei, as a decimal string."),
+    Column("status", Integer, nullable=False),
 )

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
 from portlink.api.deps import CallerDep, FinancingsDep, Limit, Offset
-from portlink.api.fields import Address, Bytes32, hex_bytes
+from portlink.api.fields import Address, Bytes32, PaymentReference, hex_bytes
 from portlink.api.models import ChainEventPublic, Closed, OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.writes import WRITE_CODES, WriterDep
@@ -79,10 +79,9 @@ class RepaymentCreate(Closed):
 class RebatePaymentCreate(Closed):
     """The tax authority records that it paid the export-tax rebate repaying a tax-rebate financing."""
 
-    paymentRef: str = Field(
-        min_length=1,
-        max_length=200,
-        description="The payment's reference (0x-hex of 32 bytes, or text: hashed if long).",
+    paymentRef: PaymentReference = Field(
+        description="The payment's reference: 32 bytes as 0x-hex (e.g. the keccak-256 of the payment record), or "
+        "text (up to 32 ASCII characters kept as they are, longer text hashed)."
     )
 
 
@@ -238,7 +237,10 @@ def repay(
 
 
 @router.post(
-    "/{financing_id}/rebate-payment", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
+    "/{financing_id}/rebate-payments",
+    status_code=202,
+    response_model=OperationPublic,
+    responses=responses(*WRITE_CODES),
 )
 def record_rebate_paid(
     financing_id: FinancingId, body: RebatePaymentCreate, financings: FinancingsDep, writer: WriterDep

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from portlink.api.deps import CallerDep, TokensDep
-from portlink.api.fields import Address
+from portlink.api.fields import Address, PaymentReference
 from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.writes import WRITE_CODES, WriterDep
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/settlement", tags=["settlement token"])
 
 Amount = Annotated[int, Field(gt=0, lt=2**256, description="Token units (HK cents).")]
 PaymentRef = Annotated[
-    str, Field(min_length=1, max_length=200, description="The bank's booking reference (0x-hex of 32 bytes, or text).")
+    PaymentReference, Field(description="The bank's booking reference (0x-hex of 32 bytes, or text).")
 ]
 
 

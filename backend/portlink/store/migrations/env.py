@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from alembic import context
-from portlink.store.schema import metadata
 from sqlalchemy import Connection, create_engine
+
+from portlink.store.schema import metadata
 
 
 def _run(connection: Connection) -> None:
