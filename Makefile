@@ -81,8 +81,8 @@ gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
 	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py \
 		tests/iot/test_gas.py tests/escrow/test_gas.py
 
-reset:  ## Forget the local chain and its deployment manifest
-	rm -rf .portlink/local
+reset: install  ## Set the local chain, its manifest, index and dev API keys aside (.portlink/local/previous-<time>/)
+	portlink reset
 
-clean: reset  ## Remove build output and installed toolchains
+clean:  ## Remove build output, installed toolchains and .portlink (the local chain and keystore too)
 	rm -rf .build contracts/.cache $(VENV) node_modules $(TOOLS) .portlink
