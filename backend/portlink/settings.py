@@ -32,8 +32,11 @@ class Settings(BaseSettings):
         "sqlite:///.portlink/local/index.sqlite",
         description="SQLAlchemy URL of the index: sqlite:///path (default) or postgresql+psycopg://user@host/db.",
     )
-    indexer_confirmations: int = Field(
-        12, ge=0, description="Blocks on top of a block before the indexer calls its events confirmed."
+    indexer_confirmations: int | None = Field(
+        None,
+        ge=0,
+        description="Blocks on top of a block before the indexer calls its events confirmed; unset: chosen for the "
+        "chain (0 on an automine dev chain, the node's `finalized` block where it has one, else 12).",
     )
     indexer_reorg_window: int = Field(
         128, ge=1, description="How deep a reorganisation the indexer can roll back; deeper ones stop it."

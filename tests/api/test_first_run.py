@@ -99,7 +99,8 @@ def _run_readme(folder: Path, env: dict[str, str]) -> list[str]:
     """Run the README's first-write lines in bash; returns what each curl printed."""
     api = f"http://127.0.0.1:{env['PORTLINK_API_PORT']}"
     script = "\n".join(line.replace("http://127.0.0.1:8000", api) for line in readme_first_write())
-    script = script.replace("\ncurl ", "\necho '<<next>>'\ncurl ")
+    # A person types one line after the other: a moment passes, in which the index takes the new block.
+    script = script.replace("\ncurl ", "\nsleep 1; echo '<<next>>'\ncurl ")
     run = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script], cwd=folder, env=env, capture_output=True, text=True, timeout=120
     )
@@ -124,6 +125,7 @@ def test_make_run_then_the_readmes_first_write_succeeds_and_a_restart_keeps_ever
     assert registered["args"]["transportDocumentReference"] == "PLKFIRST0001"
     page = json.loads(listed)
     assert [s["transportDocumentReference"] for s in page["data"]] == ["PLKFIRST0001"]
+    assert page["data"][0]["confirmed"] is True  # final at once on the automine dev chain
 
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
     keys = dict(line.split("=", 1) for line in keys_file.read_text().splitlines() if line.startswith("PORTLINK_KEY"))

@@ -10,7 +10,7 @@ Three kinds of table:
 - projections the API reads: ports, members, roles, shipments, containers, milestones, discrepancies, documents,
   declarations, customs decisions, holds, brokers, financings and escrow credits, IoT devices, gateway
   authorisations, rules, alerts and anchored batches. Each row carries the block that last changed it and whether
-  that block is confirmed (``indexer_confirmations`` deep).
+  that block is final (see :mod:`portlink.chain.finality`).
 """
 
 from __future__ import annotations
