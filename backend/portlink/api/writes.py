@@ -57,7 +57,7 @@ def perform(
             op = ops.wait(op["id"], runtime.settings.api_confirm_timeout_seconds)
         status, answer = _answer(op)
     except PortLinkError as exc:
-        answer = problem_of(exc)
+        answer = problem_of(exc, request.url.path)
         status = int(answer["status"])
         if status >= 500:
             ops.abandon_request(caller.member, options.idempotency_key)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum, IntFlag
 from functools import cache
 from typing import Any
 
@@ -23,10 +22,10 @@ from sqlalchemy import Connection, Select, Table, and_, bindparam, delete, inser
 
 from portlink.deployment.deploy import CUSTOMS, ESCROW, IOT, REGISTRY, SHIPMENTS
 from portlink.domain.consortium import Role
-from portlink.domain.customs import Decision, DeclarationState
-from portlink.domain.finance import Condition, FinancingState, Product, RefundReason
-from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
-from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
+from portlink.domain.customs import DeclarationState
+from portlink.domain.finance import FinancingState
+from portlink.domain.iot import AlertState, DeviceState
+from portlink.domain.shipments import DiscrepancyKind, Milestone, ShipmentState
 from portlink.indexer import schema
 from portlink.indexer.bulk import insert_rows, upsert_rows
 
@@ -213,21 +212,13 @@ def restore(conn: Connection, undo: list[Row], final_block: int) -> None:
 
 # ---------------------------------------------------------------------------------------------------- decoding helpers
 
-_ROLE_NAMES = {"0x" + role.id.hex(): role.value for role in Role}
+# The events come decoded with PortLink's vocabulary (portlink.domain.readable): codes as text, enums by name,
+# rule bits as names, times as numbers. A name the vocabulary did not know stays a number: str() keeps it.
 
 
-def ascii_of(value: str) -> str:
-    """A fixed-size ASCII code (``bytes5`` port, ``bytes11`` container, ``bytes3`` currency) from its hex form."""
-    return bytes.fromhex(value[2:]).rstrip(b"\0").decode("ascii", errors="replace")
-
-
-def _name(enum: type[IntEnum] | type[IntFlag], value: int) -> str:
-    """The name of ``value`` in ``enum`` (a contract's enum, or a single rule bit), or the number if it has none."""
-    try:
-        name = enum(value).name
-    except ValueError:
-        return str(value)
-    return name if name is not None else str(value)
+def _role_id(role: str) -> str:
+    """The on-chain id of a role the event names (``CUSTOMS``), or the id itself if it is not a known role."""
+    return "0x" + Role(role).id.hex() if role in Role.__members__ else role
 
 
 # ---------------------------------------------------------------------------------------------------- handlers
@@ -260,12 +251,12 @@ def project(projector: Projector, event: Event) -> None:
 @handles(REGISTRY, "PortAdded")
 def _port_added(p: Projector, e: Event) -> None:
     a = e.args
-    p.put(schema.ports, code=ascii_of(a["port"]), name=a["name"], authority=a["authority"])
+    p.put(schema.ports, code=a["port"], name=a["name"], authority=a["authority"])
 
 
 @handles(REGISTRY, "PortAuthorityChanged")
 def _port_authority(p: Projector, e: Event) -> None:
-    p.update(schema.ports, (ascii_of(e.args["port"]),), authority=e.args["authority"])
+    p.update(schema.ports, (e.args["port"],), authority=e.args["authority"])
 
 
 @handles(REGISTRY, "MemberAdded")
@@ -289,14 +280,14 @@ def _member_reinstated(p: Projector, e: Event) -> None:
 @handles(REGISTRY, "MemberRoleGranted")
 def _role_granted(p: Projector, e: Event) -> None:
     a = e.args
-    role = _ROLE_NAMES.get(a["role"], a["role"])
-    p.put(schema.member_roles, account=a["account"], role_id=a["role"], port=ascii_of(a["port"]), role=role)
+    port = a["port"] or ""  # none: a role held globally
+    p.put(schema.member_roles, account=a["account"], role_id=_role_id(a["role"]), port=port, role=a["role"])
 
 
 @handles(REGISTRY, "MemberRoleRevoked")
 def _role_revoked(p: Projector, e: Event) -> None:
     a = e.args
-    p.remove(schema.member_roles, a["account"], a["role"], ascii_of(a["port"]))
+    p.remove(schema.member_roles, a["account"], _role_id(a["role"]), a["port"] or "")
 
 
 # ------------------------------------------------------------------ shipments
@@ -311,8 +302,8 @@ def _shipment_registered(p: Projector, e: Event) -> None:
         shipper=a["shipper"],
         carrier=a["carrier"],
         consignee=a["consignee"],
-        origin_port=ascii_of(a["originPort"]),
-        destination_port=ascii_of(a["destinationPort"]),
+        origin_port=a["originPort"],
+        destination_port=a["destinationPort"],
         transport_document_reference=a["transportDocumentReference"],
         documents_digest=a["documentsDigest"],
         container_count=int(a["containerCount"]),
@@ -330,9 +321,9 @@ def _container_registered(p: Projector, e: Event) -> None:
         schema.containers,
         shipment_id=a["shipmentId"],
         container_index=int(a["index"]),
-        number=ascii_of(a["number"]),
+        number=a["number"],
         declared_gross_kg=a["declaredGrossKg"],
-        seals=[ascii_of(s) for s in a["seals"]],
+        seals=a["seals"],
         last_milestone=None,
         observed_gross_kg=None,
     )
@@ -341,17 +332,17 @@ def _container_registered(p: Projector, e: Event) -> None:
 @handles(SHIPMENTS, "EquipmentEventRecorded")
 def _equipment_event(p: Projector, e: Event) -> None:
     a = e.args
-    milestone = _name(Milestone, a["milestone"])
+    milestone = str(a["milestone"])
     index = int(a["index"])
-    seals = [ascii_of(s) for s in a["seals"]]
-    gate_in = a["milestone"] == Milestone.GTIN
+    seals = a["seals"]
+    gate_in = a["milestone"] == Milestone.GTIN.name
     p.append(
         schema.milestones,
         e,
         shipment_id=a["shipmentId"],
         container_index=index,
         milestone=milestone,
-        port=ascii_of(a["port"]),
+        port=a["port"],
         recorded_by=a["recordedBy"],
         observed_gross_kg=a["observedGrossKg"] if gate_in else None,
         seals=seals if gate_in else None,
@@ -370,8 +361,8 @@ def _transport_event(p: Projector, e: Event) -> None:
         e,
         shipment_id=a["shipmentId"],
         container_index=None,
-        milestone=_name(Milestone, a["milestone"]),
-        port=ascii_of(a["port"]),
+        milestone=str(a["milestone"]),
+        port=a["port"],
         recorded_by=a["recordedBy"],
         observed_gross_kg=None,
         seals=None,
@@ -380,7 +371,7 @@ def _transport_event(p: Projector, e: Event) -> None:
 
 @handles(SHIPMENTS, "ShipmentStateChanged")
 def _shipment_state(p: Projector, e: Event) -> None:
-    p.update(schema.shipments, (e.args["shipmentId"],), state=_name(ShipmentState, e.args["state"]))
+    p.update(schema.shipments, (e.args["shipmentId"],), state=str(e.args["state"]))
 
 
 @handles(SHIPMENTS, "ShipmentHeld")
@@ -400,7 +391,7 @@ def _discrepancy_raised(p: Projector, e: Event) -> None:
         schema.discrepancies,
         shipment_id=a["shipmentId"],
         container_index=int(a["index"]),
-        kind=_name(DiscrepancyKind, a["kind"]),
+        kind=str(a["kind"]),
         declared=a["declared"],
         observed=a["observed"],
         cleared_by=None,
@@ -423,7 +414,7 @@ def _document_anchored(p: Projector, e: Event) -> None:
         schema.documents,
         e,
         shipment_id=a["shipmentId"],
-        doc_type=_name(DocumentType, a["docType"]),
+        doc_type=str(a["docType"]),
         digest=a["digest"],
         version=a["version"],
         anchored_by=a["by"],
@@ -453,9 +444,9 @@ def _declaration_filed(p: Projector, e: Event) -> None:
         filer=a["filer"],
         version=a["version"],
         digest=a["digest"],
-        hs_codes=[ascii_of(h) for h in a["hsCodes"]],
+        hs_codes=a["hsCodes"],
         customs_value=a["customsValue"],
-        currency=ascii_of(a["currency"]),
+        currency=a["currency"],
         state=previous["state"] if previous else DeclarationState.FILED.name,
         cleared_version=None,
         origin_officer=None,
@@ -465,7 +456,7 @@ def _declaration_filed(p: Projector, e: Event) -> None:
 
 @handles(CUSTOMS, "DeclarationStateChanged")
 def _declaration_state(p: Projector, e: Event) -> None:
-    p.update(schema.declarations, (e.args["declarationId"],), state=_name(DeclarationState, e.args["state"]))
+    p.update(schema.declarations, (e.args["declarationId"],), state=str(e.args["state"]))
 
 
 @handles(CUSTOMS, "DecisionRecorded")
@@ -475,10 +466,10 @@ def _decision_recorded(p: Projector, e: Event) -> None:
         schema.customs_decisions,
         e,
         declaration_id=a["declarationId"],
-        port=ascii_of(a["port"]),
+        port=a["port"],
         officer=a["officer"],
         version=a["version"],
-        decision=_name(Decision, a["decision"]),
+        decision=str(a["decision"]),
         reason_code=a["reasonCode"],
         submitted_by=a["submittedBy"],
     )
@@ -490,7 +481,7 @@ def _hold_placed(p: Projector, e: Event) -> None:
     p.put(
         schema.customs_holds,
         declaration_id=a["declarationId"],
-        port=ascii_of(a["port"]),
+        port=a["port"],
         officer=a["officer"],
         reason_code=a["reasonCode"],
         active=True,
@@ -501,7 +492,7 @@ def _hold_placed(p: Projector, e: Event) -> None:
 @handles(CUSTOMS, "HoldReleased")
 def _hold_released(p: Projector, e: Event) -> None:
     a = e.args
-    key = (a["declarationId"], ascii_of(a["port"]))
+    key = (a["declarationId"], a["port"])
     p.update(schema.customs_holds, key, active=False, released_by=a["officer"])
 
 
@@ -534,7 +525,7 @@ def _financing_requested(p: Projector, e: Event) -> None:
         financing_id=int(a["financingId"]),
         shipment_id=a["shipmentId"],
         exporter=a["exporter"],
-        product=_name(Product, a["product"]),
+        product=str(a["product"]),
         state=FinancingState.REQUESTED.name,  # its FinancingStateChanged came first, before the row existed
         financier=None,
         token=None,
@@ -570,7 +561,7 @@ def _financing_offered(p: Projector, e: Event) -> None:
         token=a["token"],
         amount=str(a["amount"]),
         fee_bps=a["feeBps"],
-        condition=_name(Condition, a["condition"]),
+        condition=str(a["condition"]),
         fund_by=int(a["fundBy"]),
         release_by=int(a["releaseBy"]),
         maturity=int(a["maturity"]),
@@ -579,7 +570,7 @@ def _financing_offered(p: Projector, e: Event) -> None:
 
 @handles(ESCROW, "FinancingStateChanged")
 def _financing_state(p: Projector, e: Event) -> None:
-    p.update(schema.financings, _financing(e), state=_name(FinancingState, e.args["state"]))
+    p.update(schema.financings, _financing(e), state=str(e.args["state"]))
 
 
 @handles(ESCROW, "FinancingFunded")
@@ -607,9 +598,7 @@ def _rebate_recorded(p: Projector, e: Event) -> None:
 @handles(ESCROW, "FinancingRefunded")
 def _financing_refunded(p: Projector, e: Event) -> None:
     a = e.args
-    p.update(
-        schema.financings, _financing(e), refunded=str(a["amount"]), refund_reason=_name(RefundReason, a["reason"])
-    )
+    p.update(schema.financings, _financing(e), refunded=str(a["amount"]), refund_reason=str(a["reason"]))
 
 
 def _credit(p: Projector, token: str, account: str, *, credited: int = 0, withdrawn: int = 0) -> None:
@@ -648,7 +637,7 @@ def _device_registered(p: Projector, e: Event) -> None:
         device_id=a["deviceId"],
         gateway=a["gateway"],
         signer=a["signer"],
-        kind=_name(DeviceKind, a["kind"]),
+        kind=str(a["kind"]),
         state=DeviceState.ACTIVE.name,
         shipment_id=None,
         container_index=None,
@@ -671,7 +660,7 @@ def _device_bound(p: Projector, e: Event) -> None:
         (a["deviceId"],),
         shipment_id=a["shipmentId"],
         container_index=a["containerIndex"],
-        container=ascii_of(a["container"]),
+        container=a["container"],
     )
 
 
@@ -693,11 +682,11 @@ def _rules_set(p: Projector, e: Event) -> None:
     p.put(
         schema.iot_rules,
         shipment_id=a["shipmentId"],
-        enabled=[rule.name for rule in Rule if rule and rule & a["enabled"]],
+        enabled=a["enabled"],
         min_temperature=int(a["minTemperature"]),
         max_temperature=int(a["maxTemperature"]),
         max_shock=int(a["maxShock"]),
-        corridor=[ascii_of(code) for code in a["corridor"]],
+        corridor=a["corridor"],
         set_by=a["setBy"],
     )
 
@@ -730,7 +719,7 @@ def _alert_raised(p: Projector, e: Event) -> None:
         shipment_id=a["shipmentId"],
         device_id=a["deviceId"],
         kind=device["kind"],
-        rule=_name(Rule, a["rule"]),
+        rule=str(a["rule"]),
         value=int(a["value"]),
         sequence=device["last_sequence"],
         reading_timestamp=device["last_reading_at"],

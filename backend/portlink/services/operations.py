@@ -286,7 +286,8 @@ class OperationService:
             except BroadcastRefused as exc:
                 self._release(sender, nonce)
                 self._set_failed(
-                    op_id, self._problem("/problems/broadcast-refused", 502, "Broadcast refused", str(exc))
+                    op_id,
+                    self._problem("/problems/broadcast-refused", 502, "The node refused the transaction", str(exc)),
                 )
                 raise ChainRevertError(f"the node refused the transaction: {exc}", self.get(op_id)["error"]) from None
         self._mark_broadcast(op_id)
@@ -349,7 +350,9 @@ class OperationService:
         try:
             self.gateway.send_raw(raw)
         except BroadcastRefused as exc:
-            self._set_failed(op_id, self._problem("/problems/broadcast-refused", 502, "Broadcast refused", str(exc)))
+            self._set_failed(
+                op_id, self._problem("/problems/broadcast-refused", 502, "The node refused the transaction", str(exc))
+            )
             raise ChainRevertError(f"the node refused the transaction: {exc}", self.get(op_id)["error"]) from None
         self._mark_broadcast(op_id)
         return self.get(op_id)
@@ -368,7 +371,7 @@ class OperationService:
         problem = self._problem(
             decoded.problem_type,
             decoded.status,
-            decoded.name,
+            decoded.title,
             f"the chain refused the transaction: {detail}",
             error={"name": decoded.name, "contract": decoded.contract, "args": decoded.args},
             operation=op_id,
@@ -440,7 +443,8 @@ class OperationService:
             "blockHash": row["block_hash"],
             "gasUsed": row["gas_used"],
             "result": row["result"],
-            "error": row["error"],
+            # A failure is a problem of the operation: that is its instance.
+            "error": {**row["error"], "instance": f"/v1/operations/{row['id']}"} if row["error"] else None,
             "unsignedTransaction": unsigned,
             "createdAt": row["created_at"],
             "updatedAt": row["updated_at"],
@@ -489,7 +493,7 @@ class OperationService:
                     error=self._problem(
                         "/problems/interrupted",
                         503,
-                        "Interrupted",
+                        "The service stopped before the transaction was signed",
                         "the service stopped before the transaction was signed",
                     ),
                 )
@@ -556,7 +560,7 @@ class OperationService:
                     self._problem(
                         "/problems/nonce-used",
                         409,
-                        "Nonce used",
+                        "Another transaction used the nonce",
                         f"nonce {row['nonce']} was used by another transaction",
                     ),
                 )

@@ -53,7 +53,7 @@ class Runtime:
     @cached_property
     def contracts(self) -> Contracts:
         """The manifest contracts' ABIs, calldata and errors."""
-        return Contracts(self.manifest, self.settings.manifest_path)
+        return Contracts(self.manifest, self.settings.manifest_path, artifacts_path=self.settings.artifacts_path)
 
     @cached_property
     def gateway(self) -> ChainGateway:

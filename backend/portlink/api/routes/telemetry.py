@@ -107,7 +107,7 @@ def post_telemetry(
         answer: dict[str, Any] = {"outcomes": result.outcomes, "batch": result.batch, "breaches": result.breaches}
         status = 202
     except PortLinkError as exc:
-        answer = problem_of(exc)
+        answer = problem_of(exc, request.url.path)
         status = int(answer["status"])
         if status >= 500:
             ops.abandon_request(caller.member, options.idempotency_key)
