@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from portlink.api.deps import CallerDep, RuntimeDep, WriteOptions, WriteOptionsDep
 from portlink.api.models import OperationPublic
-from portlink.api.problems import MEDIA_TYPE, problem_of
+from portlink.api.problems import MEDIA_TYPE, problem_of, responses
 from portlink.errors import PortLinkError
 from portlink.services.access import Caller
 from portlink.services.operations import Operation, Status, Write, request_fingerprint
@@ -28,6 +28,12 @@ from portlink.services.runtime import Runtime
 
 #: Declared on every write route.
 WRITE_CODES = (401, 403, 404, 409, 413, 422, 502, 503)
+#: The answers of a write route: 202 with the open operation (its status code), 200 once it has succeeded
+#: (``?confirm=true``), and the problems.
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": OperationPublic, "description": "The operation, succeeded (`?confirm=true` waited for it)."},
+    **responses(*WRITE_CODES),
+}
 
 
 def operation_json(op: Operation) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from portlink.api.deps import MAX_SQL_INTEGER, CallerDep, IoTDep, Limit, Offset,
 from portlink.api.fields import Bytes32
 from portlink.api.models import ChainEventPublic, Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.services.access import Caller
 from portlink.services.eventlog import ChainEvent
 from portlink.services.iot import IoTService
@@ -186,9 +186,7 @@ def alert_events(
     return [ChainEventPublic.model_validate(e) for e in iot.feed(caller, shipment=shipment, after_block=after_block)]
 
 
-@alerts.post(
-    "/{alert_id}/resolution", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@alerts.post("/{alert_id}/resolution", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def resolve_alert(alert_id: AlertId, body: AlertResolution, iot: IoTDep, writer: WriterDep) -> JSONResponse:
     """Resolve an open IoT alert, releasing its hold on the shipment. Caller: `CUSTOMS` of the shipment's origin or
     destination port (the chain checks)."""

@@ -45,7 +45,10 @@ def get_operation(
     "/{operation_id}/signed-transaction",
     status_code=202,
     response_model=OperationPublic,
-    responses=responses(401, 404, 409, 413, 502, 503),
+    responses={
+        200: {"model": OperationPublic, "description": "The operation, succeeded (`?confirm=true` waited for it)."},
+        **responses(401, 404, 409, 413, 502, 503),
+    },
 )
 def relay_signed_transaction(
     operation_id: OperationId,

@@ -13,7 +13,7 @@ from portlink.api.deps import CallerDep, Limit, Offset, ShipmentsDep
 from portlink.api.fields import Address, Bytes32, ContainerNumber, TransportDocument, UnLocode, hex_bytes
 from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.domain.shipments import (
     MAX_CONTAINERS,
     ContainerDraft,
@@ -208,7 +208,7 @@ class DocumentCreate(Closed):
     digest: Bytes32
 
 
-@router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def register_shipment(body: ShipmentCreate, shipments: ShipmentsDep, writer: WriterDep) -> JSONResponse:
     """Register a shipment (caller: a SHIPPER). The operation's ``result`` names the shipment id; it is also
     ``keccak256(abi.encode(carrier, transportDocumentReference))``, known before mining (``X-Shipment-Id``)."""
@@ -248,9 +248,7 @@ def list_milestones(shipment_id: ShipmentId, shipments: ShipmentsDep, caller: Ca
     return [MilestonePublic.model_validate(m) for m in shipments.milestones(caller, shipment_id)]
 
 
-@router.post(
-    "/{shipment_id}/milestones", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{shipment_id}/milestones", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def record_milestone(
     shipment_id: ShipmentId, body: MilestoneCreate, shipments: ShipmentsDep, writer: WriterDep
 ) -> JSONResponse:
@@ -263,7 +261,7 @@ def record_milestone(
     "/{shipment_id}/discrepancy-clearances",
     status_code=202,
     response_model=OperationPublic,
-    responses=responses(*WRITE_CODES),
+    responses=WRITE_RESPONSES,
 )
 def clear_discrepancy(
     shipment_id: ShipmentId, body: DiscrepancyClear, shipments: ShipmentsDep, writer: WriterDep
@@ -272,9 +270,7 @@ def clear_discrepancy(
     return writer.perform(shipments.clear_discrepancy(hex_bytes(shipment_id), body.containerIndex, body.reason), body)
 
 
-@router.post(
-    "/{shipment_id}/documents", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{shipment_id}/documents", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def anchor_document(
     shipment_id: ShipmentId, body: DocumentCreate, shipments: ShipmentsDep, writer: WriterDep
 ) -> JSONResponse:
