@@ -58,7 +58,11 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", description="Address `portlink serve` listens on.")
     api_port: int = Field(8000, ge=1, le=65535, description="Port `portlink serve` listens on.")
     api_max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 beyond).")
-    api_run_indexer: bool = Field(True, description="Run the event indexer inside the API process.")
+    api_run_indexer: bool = Field(
+        True,
+        description="Run the event indexer inside the API process (development); production runs `portlink index` "
+        "as a process of its own and sets this false on every API replica.",
+    )
     api_keystore_path: Path = Field(
         Path(".portlink/local/keystore"),
         description="Folder of Web3 Secret Storage key files (one per custodial member, as geth and ape write them).",
@@ -82,6 +86,12 @@ class Settings(BaseSettings):
     )
     api_fee_bump_percent: int = Field(
         25, ge=10, le=500, description="Fee increase of a replacement (nodes require at least 10%)."
+    )
+    api_lease_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long an API process's claim on its open operations and unanswered requests lasts without "
+        "renewal: after it dies, another process takes them over this much later.",
     )
 
     # The local development chain started by `portlink up` / `make run`.

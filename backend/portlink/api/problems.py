@@ -33,6 +33,7 @@ _ERRORS: list[tuple[type[errors.PortLinkError], int, str, str]] = [
     (errors.InvalidInputError, 422, "/problems/invalid-input", "Invalid input"),
     (errors.SigningUnavailableError, 409, "/problems/custodial-key-missing", "No custodial key"),
     (errors.ChainUnavailableError, 503, "/problems/chain-unavailable", "Chain unavailable"),
+    (errors.StoreUnavailableError, 503, "/problems/store-unavailable", "Database unavailable"),
 ]
 
 _STATUS_TITLES = {

@@ -115,6 +115,7 @@ class Runtime:
             rebroadcast_seconds=s.api_rebroadcast_seconds,
             stuck_seconds=s.api_stuck_seconds,
             fee_bump_percent=s.api_fee_bump_percent,
+            lease_seconds=s.api_lease_seconds,
         )
 
     @cached_property

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from portlink.chain.gateway import ChainGateway, Fees
 from portlink.errors import NotFoundError
@@ -23,7 +23,7 @@ from portlink.services.operations.records import (
     Status,
     UnsignedTransaction,
 )
-from portlink.store.schema import operations
+from portlink.store.schema import idempotency_records, operations
 
 Row = dict[str, Any]
 
@@ -40,30 +40,64 @@ class OperationRepository:
         self.engine, self.gateway, self.poll_seconds = engine, gateway, poll_seconds
         self._changed = threading.Condition()
 
-    def insert(self, row: Row) -> None:
-        """Record a new operation."""
+    def insert(self, row: Row, claim: tuple[str, str] | None = None) -> None:
+        """Record a new operation; with ``claim`` (member, ``Idempotency-Key``) link the request's record to it in
+        the same transaction, so a retry that takes the request over finds the operation instead of writing
+        again."""
         with self.engine.begin() as conn:
             conn.execute(insert(operations), row)
+            if claim is not None:
+                r = idempotency_records
+                conn.execute(
+                    update(r)
+                    .where(r.c.member == claim[0], r.c.key == claim[1], r.c.status_code.is_(None))
+                    .values(operation_id=row["id"])
+                )
 
     def update(self, op_id: str, **values: Any) -> None:
         """Change columns of operation ``op_id`` (``updated_at`` set here)."""
         with self.engine.begin() as conn:
             conn.execute(update(operations).where(operations.c.id == op_id).values(updated_at=time.time(), **values))
 
-    def set_failed(self, op_id: str, body: ProblemBody, **values: Any) -> None:
-        """Fail operation ``op_id`` with the problem ``body``."""
-        self.update(op_id, status=FAILED, error=body, **values)
-        self.notify()
+    @staticmethod
+    def update_if(conn: Connection, op_id: str, *where: Any, **values: Any) -> bool:
+        """Change operation ``op_id`` in ``conn``'s transaction only if ``where`` holds; whether it did."""
+        done = conn.execute(
+            update(operations).where(operations.c.id == op_id, *where).values(updated_at=time.time(), **values)
+        )
+        return done.rowcount == 1
 
-    def mark_broadcast(self, op_id: str) -> None:
-        """Operation ``op_id`` was (re)broadcast: it is ``Pending``."""
-        now = time.time()
+    def set_failed(self, op_id: str, body: ProblemBody, *where: Any, **values: Any) -> bool:
+        """Fail open operation ``op_id`` with the problem ``body`` (if ``where`` holds too); whether it did."""
         with self.engine.begin() as conn:
-            conn.execute(
-                update(operations)
-                .where(operations.c.id == op_id)
-                .values(status=PENDING, broadcasts=operations.c.broadcasts + 1, broadcast_at=now, updated_at=now)
+            failed = self.update_if(
+                conn,
+                op_id,
+                operations.c.status.in_((INITIALIZED, PENDING)),
+                *where,
+                status=FAILED,
+                error=body,
+                lease_owner=None,
+                lease_until=None,
+                **values,
             )
+        self.notify()
+        return failed
+
+    def mark_broadcast(self, op_id: str, conn: Connection | None = None) -> None:
+        """Operation ``op_id`` was (re)broadcast: it is ``Pending`` (unless it has finished meanwhile)."""
+        now = time.time()
+        query = (
+            update(operations)
+            .where(operations.c.id == op_id, operations.c.status.in_((INITIALIZED, PENDING)))
+            .values(status=PENDING, broadcasts=operations.c.broadcasts + 1, broadcast_at=now, updated_at=now)
+        )
+        if conn is None:
+            with self.engine.begin() as own:
+                own.execute(query)
+        else:
+            with conn.begin():
+                conn.execute(query)
         self.notify()
 
     def row(self, op_id: str) -> Row | None:
