@@ -15,7 +15,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PORTLINK_", env_file=".env", extra="ignore")
 
     rpc_url: str = Field("http://127.0.0.1:8545", description="JSON-RPC endpoint of the chain.")
-    poa: bool = Field(False, description="Inject web3's ExtraDataToPOAMiddleware (Besu/Quorum QBFT, Clique chains).")
+    poa: bool | None = Field(
+        None,
+        description="Inject web3's ExtraDataToPOAMiddleware (Besu/Quorum QBFT, IBFT, Clique chains); unset: when the "
+        "chain's genesis or newest block carries more than 32 bytes of extraData.",
+    )
     deployer_private_key: SecretStr | None = Field(
         None,
         description="Key that deploys the contracts. Unset: the node's first unlocked account (dev chains).",
@@ -75,6 +79,12 @@ class Settings(BaseSettings):
     )
     telemetry_refresh_seconds: float = Field(
         30.0, ge=0, description="How long the telemetry service trusts its cached devices, rules and authorisations."
+    )
+    api_stream_poll_seconds: float = Field(
+        0.2,
+        gt=0,
+        description="SQLite only: how often the alert stream's one poller per process reads the index checkpoint "
+        "(on PostgreSQL the indexer's NOTIFY wakes the streams).",
     )
     api_confirm_timeout_seconds: float = Field(60.0, gt=0, description="Longest `?confirm=true` waits.")
     api_tracker_poll_seconds: float = Field(0.2, gt=0, description="Pause between receipt polls of open operations.")

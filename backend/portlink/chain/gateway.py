@@ -75,7 +75,7 @@ class ChainGateway:
         self.chain_id = int(w3.eth.chain_id)
 
     @classmethod
-    def connect(cls, rpc_url: str, *, poa: bool = False, timeout: float = 30.0) -> ChainGateway:
+    def connect(cls, rpc_url: str, *, poa: bool | None = None, timeout: float = 30.0) -> ChainGateway:
         """A gateway to the node at ``rpc_url``."""
         return cls(connect(rpc_url, poa=poa, timeout=timeout))
 
