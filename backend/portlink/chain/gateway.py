@@ -56,9 +56,13 @@ class Receipt:
 
 
 def _revert_data(exc: Exception) -> bytes:
+    """The revert data of a refused call, wherever the node put it: the error's ``data`` (geth, Anvil, Besu), or
+    ``data.result`` (Ganache 7, whose error web3 passes on as the exception's second argument)."""
     data: Any = getattr(exc, "data", None)
+    if not data:
+        data = next((a for a in exc.args[1:] if isinstance(a, dict)), None)
     if isinstance(data, dict):
-        data = data.get("data")
+        data = data.get("data") or data.get("result")
     if isinstance(data, str) and data.startswith("0x"):
         try:
             return bytes.fromhex(data[2:])

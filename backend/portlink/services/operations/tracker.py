@@ -61,12 +61,15 @@ class Tracker:
         leases.renew()
         if leases.take_over():
             leases.renew(force=True)
-        in_flight = set(self.service.in_flight)
         rows = self.repository.rows(
             operations.c.lease_owner == leases.owner,
             operations.c.status.in_((INITIALIZED, PENDING)),
             order=(operations.c.sender, operations.c.nonce),
         )
+        # After the read: a request adds its operation before recording it, so every row read whose request is
+        # still running is in here. (One that ended meanwhile left a stale row: the conditional updates below
+        # then change nothing.)
+        in_flight = set(self.service.in_flight)
         still_open = 0
         orphans: set[str] = set()
         for row in rows:
