@@ -48,7 +48,11 @@ def is_poa(w3: Web3) -> bool:
 def connect(rpc_url: str, *, poa: bool | None = None, timeout: float = 30.0) -> Web3:
     """A web3 client for ``rpc_url``; raises :class:`ChainUnavailableError` if the node does not answer. ``poa``:
     inject web3's ``ExtraDataToPOAMiddleware`` (``None``: if the chain's blocks need it, see :func:`is_poa`)."""
-    w3 = Web3(NodeProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    # requests would otherwise look for proxy variables and ~/.netrc on every call: once here is enough.
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(rpc_url))
+    w3 = Web3(NodeProvider(rpc_url, request_kwargs={"timeout": timeout}, session=session))
     if not w3.is_connected():
         raise ChainUnavailableError(f"no JSON-RPC node answers at {rpc_url}")
     if poa is None:

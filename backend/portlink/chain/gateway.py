@@ -74,9 +74,15 @@ def _revert_data(exc: Exception) -> bytes:
 class ChainGateway:
     """A web3 client reduced to what the operation service needs."""
 
+    #: How long fees read from the node are reused.
+    fee_cache_seconds = 1.0
+
     def __init__(self, w3: Web3) -> None:
         self.w3 = w3
         self.chain_id = int(w3.eth.chain_id)
+        self._fee_lock = threading.Lock()
+        self._fees: Fees | None = None
+        self._fees_at = 0.0
 
     @classmethod
     def connect(cls, rpc_url: str, *, poa: bool | None = None, timeout: float = 30.0) -> ChainGateway:
@@ -107,10 +113,18 @@ class ChainGateway:
         return gas * 6 // 5
 
     def fees(self) -> Fees:
-        """Fees a new transaction offers: twice the base fee plus the node's suggested tip."""
+        """Fees a new transaction offers: twice the base fee plus the node's suggested tip (read from the node at
+        most every :attr:`fee_cache_seconds`: twice the base fee still covers six blocks of its steepest rise)."""
+        now = time.monotonic()
+        with self._fee_lock:
+            if self._fees is not None and now - self._fees_at < self.fee_cache_seconds:
+                return self._fees
         base = self.w3.eth.get_block("latest").get("baseFeePerGas") or 0
         tip = int(self.w3.eth.max_priority_fee)
-        return Fees(2 * int(base) + tip, tip)
+        fees = Fees(2 * int(base) + tip, tip)
+        with self._fee_lock:
+            self._fees, self._fees_at = fees, now
+        return fees
 
     def has_code(self, address: str) -> bool:
         """Whether ``address`` is a contract (an ERC-1271 wallet signs that way, not with ECDSA)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -183,16 +184,25 @@ class OperationRepository:
             updated_at=row["updated_at"],
         )
 
-    def wait(self, op_id: str, timeout: float) -> Operation:
-        """The operation once it has succeeded or failed, or as it is after ``timeout`` seconds."""
+    def wait(self, op_id: str, timeout: float, finish: Callable[[Row], bool] | None = None) -> Operation:
+        """The operation once it has succeeded or failed, or as it is after ``timeout`` seconds. ``finish`` (the
+        tracker's receipt check) is tried on a pending operation at once and then at growing intervals up to the
+        tracker's poll, so a write waited for with ``?confirm=true`` answers as soon as it is mined."""
         deadline = time.monotonic() + timeout
+        pause = 0.005
         while True:
-            op = self.get(op_id)
+            row = self.row(op_id)
+            if row is None:
+                raise NotFoundError(f"no operation {op_id}")
+            if finish is not None and row["status"] == PENDING and finish(row):
+                row = self.row(op_id) or row
+            op = self.record(row)
             remaining = deadline - time.monotonic()
             if op.status in DONE or remaining <= 0 or (op.status == INITIALIZED and op.tx_hash is None):
                 return op
             with self._changed:
-                self._changed.wait(min(remaining, self.poll_seconds))
+                self._changed.wait(min(remaining, pause))
+            pause = min(pause * 2, self.poll_seconds)
 
     def notify(self) -> None:
         """Wake the waiters: an operation changed."""

@@ -174,6 +174,8 @@ class OperationService:
             except BroadcastRefused as exc:
                 with conn.begin():
                     self.nonces.release(conn, sender, nonce)
+                if "nonce" in str(exc).lower():
+                    self.nonces.resync(sender)
                 self._refused(op_id, exc)
             self.repository.mark_broadcast(op_id, conn)
 
@@ -349,8 +351,9 @@ class OperationService:
         return self.repository.list(member, status=status, limit=limit)
 
     def wait(self, op_id: str, timeout: float) -> Operation:
-        """The operation once it has succeeded or failed, or as it is after ``timeout`` seconds."""
-        return self.repository.wait(op_id, timeout)
+        """The operation once it has succeeded or failed, or as it is after ``timeout`` seconds (its receipt looked
+        for by the waiting request itself, not only by the tracker's next pass)."""
+        return self.repository.wait(op_id, timeout, self.tracker.try_finish)
 
     def run(self) -> None:
         """Follow open operations until the tracker's ``stop_event`` is set."""

@@ -70,6 +70,7 @@ class NonceAllocator:
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
         self._shared = engine.dialect.name == "postgresql"
+        self._synced: set[str] = set()
 
     @contextmanager
     def locked(self, sender: str) -> Iterator[Connection]:
@@ -95,8 +96,10 @@ class NonceAllocator:
 
     def allocate(self, conn: Connection, sender: str) -> int:
         """The next nonce of ``sender``, persisted in ``conn``'s transaction (under :meth:`locked`). Never one the
-        chain has mined already (another tool may have used the key)."""
-        mined = self.gateway.mined_nonce(sender)
+        chain has mined already (another tool may have used the key): the chain is asked at this process's first
+        allocation for ``sender`` and again after the node refused a nonce (:meth:`resync`)."""
+        mined = 0 if sender in self._synced else self.gateway.mined_nonce(sender)
+        self._synced.add(sender)
         sa = signing_accounts
         if conn.execute(select(sa.c.next_nonce).where(sa.c.address == sender)).first() is None:
             try:
@@ -109,6 +112,10 @@ class NonceAllocator:
             update(sa).where(sa.c.address == sender).values(next_nonce=start + 1).returning(sa.c.next_nonce)
         ).scalar_one()
         return int(allocated) - 1
+
+    def resync(self, sender: str) -> None:
+        """Ask the chain for ``sender``'s mined count at its next allocation (the node refused a nonce)."""
+        self._synced.discard(sender)
 
     @staticmethod
     def release(conn: Connection, sender: str, nonce: int) -> None:

@@ -104,12 +104,27 @@ class Tracker:
         else:  # a wallet operation waiting for its signature: nobody needs to hold it
             self.repository.update(row["id"], lease_owner=None, lease_until=None)
 
-    def _track(self, row: Row) -> bool:
+    def finish_if_mined(self, row: Row) -> bool:
+        """Finish ``row``'s operation if one of its transactions has a receipt; whether it did."""
         for tx_hash in reversed(list(row["tx_hashes"] or [])):
             receipt = self.gateway.receipt(tx_hash)
             if receipt is not None:
                 self._finish(row, tx_hash, receipt)
                 return True
+        return False
+
+    def try_finish(self, row: Row) -> bool:
+        """:meth:`finish_if_mined` for a waiting request: a node or database briefly away is the tracker's
+        business, not the request's."""
+        try:
+            return self.finish_if_mined(row)
+        except Exception as exc:
+            log.debug("operation %s: receipt not read (%s)", row["id"], exc)
+            return False
+
+    def _track(self, row: Row) -> bool:
+        if self.finish_if_mined(row):
+            return True
         now = time.time()
         raw = bytes.fromhex(row["raw_transaction"][2:])
         if row["status"] == INITIALIZED:  # a wallet's signed transaction, its process stopped before broadcasting
