@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from common import dev_node, replace_section  # noqa: E402
 from eth_abi import encode  # noqa: E402
 from eth_account import Account  # noqa: E402
 from eth_utils.crypto import keccak  # noqa: E402
@@ -43,7 +44,6 @@ from portlink.api.routes.declarations import DecisionCreate, DeclarationCreate  
 from portlink.api.routes.shipments import MilestoneCreate, ShipmentCreate  # noqa: E402
 from portlink.chain.artifacts import load_artifacts  # noqa: E402
 from portlink.chain.client import NodeAccountSigner  # noqa: E402
-from portlink.chain.devnode import DevNode  # noqa: E402
 from portlink.deployment.deploy import deploy  # noqa: E402
 from portlink.deployment.seed import load_seed  # noqa: E402
 from portlink.services.operations import Write  # noqa: E402
@@ -125,6 +125,9 @@ def cpu_of(roots: dict[str, list[int]]) -> dict[str, float]:
             parents[int(entry.name)], used[int(entry.name)] = found
     out = {}
     for group, pids in roots.items():
+        if pids == [os.getpid()]:  # this process alone: the replicas and the indexer are its children
+            out[group] = used.get(os.getpid(), 0.0)
+            continue
         tree = set(pids)
         grew = True
         while grew:
@@ -362,14 +365,7 @@ def run(journeys: int, concurrency: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="portlink-bench-api-"))
     artifacts = load_artifacts(ROOT / ".build" / "__local__.json")
     seed, sha = load_seed(ROOT / "deployments" / "pilot.yaml")
-    node = DevNode(
-        "anvil",
-        host="127.0.0.1",
-        port=postgres.free_port(),
-        chain_id=31337,
-        state_path=folder / "anvil-state.json",
-        log_path=folder / "anvil.log",
-    )
+    node = dev_node(folder)
     node.start()
     cluster = postgres.Cluster()
     results: dict[str, Any] = {
@@ -387,6 +383,7 @@ def run(journeys: int, concurrency: int) -> dict[str, Any]:
         ).stdout.split()[1],
         "journeys": journeys,
         "concurrency": concurrency,
+        "load_average_at_start": os.getloadavg()[0],
         "writes_per_journey": WRITES_PER_JOURNEY,
     }
     try:
@@ -438,6 +435,7 @@ def run(journeys: int, concurrency: int) -> dict[str, Any]:
                     print("raw", json.dumps(results["raw"]), flush=True)
             finally:
                 stack.stop()
+        results["load_average_at_end"] = os.getloadavg()[0]
     finally:
         node.stop()
         cluster.remove()
@@ -497,7 +495,8 @@ def write(path: Path, r: dict[str, Any]) -> None:
             "## API workflow",
             "",
             f"- Run: {r['when']} on {r['machine']}, code at commit {r['commit']}, Anvil {r['anvil']} (automine) "
-            "(`bench/api_workflow.py`, part of `make bench`).",
+            "(`bench/api_workflow.py`, part of `make bench`); load average (other work on the machine) "
+            f"{r['load_average_at_start']:.1f} at the start, {r['load_average_at_end']:.1f} at the end.",
             f"- {r['journeys']} journeys per measurement on {r['concurrency']} client threads, each journey "
             f"{WRITES_PER_JOURNEY} custodial writes in sequence (register, GTIN, declaration, both approvals, LOAD, "
             "DEPA); production layout: `portlink index` and `portlink serve` processes, tracker poll 0.2 s.",
@@ -542,12 +541,7 @@ def write(path: Path, r: dict[str, Any]) -> None:
             END,
         ]
     )
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
+    replace_section(path, BEGIN, END, section)
 
 
 CPU_GROUPS = ["node (Anvil)", "PostgreSQL", "API replicas", "indexer", "bench client"]
