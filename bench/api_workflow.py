@@ -113,7 +113,8 @@ def _stat(pid: int) -> tuple[int, float] | None:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime + stime, and cutime + cstime: the children it has reaped (PostgreSQL's backends that ended).
+    return int(fields[1]), sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_of(roots: dict[str, list[int]]) -> dict[str, float]:
@@ -126,7 +127,8 @@ def cpu_of(roots: dict[str, list[int]]) -> dict[str, float]:
     out = {}
     for group, pids in roots.items():
         if pids == [os.getpid()]:  # this process alone: the replicas and the indexer are its children
-            out[group] = used.get(os.getpid(), 0.0)
+            times = os.times()
+            out[group] = times.user + times.system
             continue
         tree = set(pids)
         grew = True
@@ -452,11 +454,12 @@ SETTINGS = {
 
 
 def profile(stack: Stack, folder: Path, journeys: int, concurrency: int, roots: Roots) -> dict[str, Any]:
-    """py-spy samples replica 0 during an extra run of journeys."""
+    """py-spy samples replica 0 during an extra run of journeys: the thread holding the GIL (``--gil``), so the
+    profile says where the process's Python CPU time goes (not where its threads wait)."""
     raw_path = folder / "profile.txt"
     spy = subprocess.Popen(  # noqa: S603 - py-spy beside this Python (a dev dependency)
         [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(stack.servers[0].pid),
-         "--rate", "200", "--format", "raw", "--nonblocking",
+         "--rate", "200", "--gil", "--format", "raw", "--nonblocking",
          "--output", str(raw_path)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -485,7 +488,8 @@ def write(path: Path, r: dict[str, Any]) -> None:
     )
     cpu_lines = [
         f"| {name} | " + " | ".join(f"{r[name]['confirm']['cpu_seconds'].get(k, 0):.1f}" for k in CPU_GROUPS) + f" | "
-        f"{r[name]['confirm']['seconds']:.1f} |"
+        f"{r[name]['confirm']['seconds']:.1f} | "
+        f"{1000 * r[name]['confirm']['cpu_seconds'].get('API replicas', 0) / (r['journeys'] * WRITES_PER_JOURNEY):.0f} |"
         for name in ("sqlite-1", "postgresql-1", "postgresql-3")
     ]
     prof = r.get("profile", {})
@@ -519,13 +523,13 @@ def write(path: Path, r: dict[str, Any]) -> None:
             "CPU seconds per process group during the `?confirm=true` measurement (2 cores: at most twice the wall "
             "time):",
             "",
-            "| configuration | " + " | ".join(CPU_GROUPS) + " | wall s |",
-            "|---|" + "---:|" * (len(CPU_GROUPS) + 1),
+            "| configuration | " + " | ".join(CPU_GROUPS) + " | wall s | API CPU ms per write |",
+            "|---|" + "---:|" * (len(CPU_GROUPS) + 2),
             *cpu_lines,
             "",
-            f"Profile of replica 0 (PostgreSQL, one replica; py-spy, {prof.get('samples', 0)} samples of its "
-            "threads while busy): share of samples by the innermost frame's area, and the functions with most own "
-            "time.",
+            f"Profile of replica 0 (PostgreSQL, one replica; py-spy `--gil`, {prof.get('samples', 0)} samples of the "
+            "thread holding the GIL, i.e. the process's Python CPU time): share by the area of the innermost frame "
+            "that has one, and the functions with most own time.",
             "",
             "| area | share |",
             "|---|---:|",
