@@ -470,6 +470,11 @@ def profile(stack: Stack, folder: Path, journeys: int, concurrency: int, roots: 
     return profile_summary(raw_path) if raw_path.exists() else {"samples": 0}
 
 
+def api_ms_per_write(r: dict[str, Any], name: str) -> float:
+    """CPU milliseconds the API replicas spent per write in ``name``'s ``?confirm=true`` measurement."""
+    return 1000 * r[name]["confirm"]["cpu_seconds"].get("API replicas", 0) / (r["journeys"] * WRITES_PER_JOURNEY)
+
+
 def write(path: Path, r: dict[str, Any]) -> None:
     raw = r["raw"]
     ceiling = raw["one_per_call_journeys_per_second"]
@@ -489,7 +494,7 @@ def write(path: Path, r: dict[str, Any]) -> None:
     cpu_lines = [
         f"| {name} | " + " | ".join(f"{r[name]['confirm']['cpu_seconds'].get(k, 0):.1f}" for k in CPU_GROUPS) + f" | "
         f"{r[name]['confirm']['seconds']:.1f} | "
-        f"{1000 * r[name]['confirm']['cpu_seconds'].get('API replicas', 0) / (r['journeys'] * WRITES_PER_JOURNEY):.0f} |"
+        f"{api_ms_per_write(r, name):.0f} |"
         for name in ("sqlite-1", "postgresql-1", "postgresql-3")
     ]
     prof = r.get("profile", {})
