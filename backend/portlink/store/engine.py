@@ -43,7 +43,10 @@ def open_engine(url: str) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
-        engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30)
+        # No pre-ping: it is a round trip on every checkout (a dozen per API write). After a server restart the
+        # first statement of a process fails instead (StoreUnavailableError: a 503, or a background loop's retry)
+        # and SQLAlchemy discards the whole pool with it.
+        engine = create_engine(parsed, pool_size=10, max_overflow=30)
     except ModuleNotFoundError as exc:
         raise ConfigurationError(f"{parsed.drivername}: driver not installed ({exc.name})") from None
     event.listen(engine, "handle_error", _unavailable)
@@ -52,7 +55,7 @@ def open_engine(url: str) -> Engine:
 
 def _unavailable(context: ExceptionContext) -> None:
     """A PostgreSQL server that is down, restarting or unreachable is :class:`StoreUnavailableError` (the API
-    answers 503, background loops retry) rather than a driver error. Pool pre-pings are left alone: they reconnect."""
+    answers 503, background loops retry) rather than a driver error."""
     if context.is_pre_ping or not isinstance(context.sqlalchemy_exception, OperationalError):
         return
     raise StoreUnavailableError(
