@@ -1,5 +1,6 @@
 """`GET /v2/events` answers DCSA Track & Trace 2.2 events that validate against the published OpenAPI document
-(shared/standards/dcsa/tnt_v2.2.0.yaml), one test per event type, with filters and cursor paging."""
+(standards/dcsa/tnt_v2.2.0.yaml, a copy with its Apache-2.0 licence), one test per event type, with filters and
+cursor paging."""
 
 from __future__ import annotations
 
@@ -9,15 +10,8 @@ from jsonschema import Draft202012Validator
 
 from tests.conftest import ROOT
 
-#: The published DCSA document, in the team's shared/ folder beside the clone (CI) or above the worktree.
-SPEC = next(
-    (
-        p / "shared" / "standards" / "dcsa" / "tnt_v2.2.0.yaml"
-        for p in ROOT.parents
-        if (p / "shared" / "standards" / "dcsa" / "tnt_v2.2.0.yaml").exists()
-    ),
-    ROOT.parent / "shared" / "standards" / "dcsa" / "tnt_v2.2.0.yaml",
-)
+#: The published DCSA document, kept in the repository with its licence (standards/README.md).
+SPEC = ROOT / "standards" / "dcsa" / "tnt_v2.2.0.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from portlink import __version__
-from portlink.api import problems
+from portlink.api import bodies, docs, problems
 from portlink.api.deps import RuntimeDep
 from portlink.api.models import Public
 from portlink.api.routes import (
@@ -30,8 +30,9 @@ from portlink.services.runtime import Runtime
 from portlink.settings import Settings
 
 DESCRIPTION = """\
-PortLink's port-system API. Authenticate with an API key (`Authorization: Bearer plk_...`), issued by
-`portlink keys create --member ADDRESS`. Every write is an **operation** (`202 Accepted`, then
+PortLink's port-system API. Authenticate with an API key (`Authorization: Bearer plk_...` or `X-API-Key`; the
+**Authorize** button here), issued by `portlink keys create --member ADDRESS` (on `make run`'s dev chain, one per
+pilot member is in `.portlink/local/dev-api-keys.env`). Every write is an **operation** (`202 Accepted`, then
 `GET /v1/operations/{id}`; `?confirm=true` waits) and needs an `Idempotency-Key` header. Every error is an
 RFC 9457 problem (`application/problem+json`); refused transactions carry the contract's custom error as a
 stable problem type (e.g. `/problems/shipment-already-financed`)."""
@@ -75,12 +76,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served offline by portlink.api.docs
         redoc_url=None,
         lifespan=lifespan,
         responses=problems.responses(),
     )
     problems.install(app)
+    docs.install(app, title="PortLink")
+    bodies.install(app)  # added before the body limit, so the limit wraps it: it reads only bodies the limit let in
     app.add_middleware(problems.BodyLimit, limit=settings.api_max_body_bytes)
     for router in (
         consortium.members,

@@ -84,7 +84,7 @@ class Writer:
             resumed = operations.resume_request(claim.operation_id) if claim.taken_over else None
             status, answer = self._answer(resumed) if resumed is not None else run((member, key))
         except PortLinkError as exc:
-            answer = problem_of(exc)
+            answer = problem_of(exc, self.request.url.path)
             status = int(answer["status"])
             if status >= 500:
                 self._abandon(member, key)

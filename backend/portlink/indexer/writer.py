@@ -207,16 +207,15 @@ class IndexWriter:
         to_block: int,
         block_hashes: dict[int, str],
         head: int,
-        confirmations: int,
+        final_block: int,
         reorg_window: int,
         advance_checkpoint: bool,
         after: int | None = None,
     ) -> None:
         """Store ``rows`` (every log of ``addresses`` up to ``to_block``, see :func:`reader.decode_logs`), the
-        projections of their events, the block hashes, and the new position, in one transaction. ``after``: the
-        checkpoint the range was read from; if another indexer moved it meanwhile, nothing is written
-        (:class:`IndexerRacedError`)."""
-        final_block = head - confirmations
+        projections of their events, the block hashes, and the new position (rows up to ``final_block`` are
+        confirmed), in one transaction. ``after``: the checkpoint the range was read from; if another indexer moved
+        it meanwhile, nothing is written (:class:`IndexerRacedError`)."""
         undo_above = head - reorg_window
         decode = _decode_json
         with self.engine.begin() as conn:

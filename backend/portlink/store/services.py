@@ -1,7 +1,7 @@
 """Tables the services own beside the index: API keys, operations (writes that reach the chain), idempotency
 records, the nonce allocator of each signing account, and the receipts of indexed transactions (gas used, read
 from the node when a KPI first needs them; a copy of chain data keyed by block hash, never an input). They share
-the index's metadata and Alembic history (migrations ``0002``, ``0004`` and ``0005``), so one ``migrate`` brings the
+the index's metadata and Alembic history (migrations ``0002``, ``0004`` and ``0006``), so one ``migrate`` brings the
 whole database up to date. Operations and idempotency records carry a lease: which API process works on them,
 until when (any number of API processes share one database)."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
-from portlink.indexer.projections.base import Event, Projector, ascii_of, handles, name_of
+from portlink.domain.shipments import DiscrepancyKind, Milestone, ShipmentState
+from portlink.indexer.projections.base import Event, Projector, handles
 from portlink.manifest import SHIPMENTS
 from portlink.store import schema
 
@@ -19,8 +19,8 @@ def _shipment_registered(p: Projector, e: Event) -> None:
         shipper=a["shipper"],
         carrier=a["carrier"],
         consignee=a["consignee"],
-        origin_port=ascii_of(a["originPort"]),
-        destination_port=ascii_of(a["destinationPort"]),
+        origin_port=a["originPort"],
+        destination_port=a["destinationPort"],
         transport_document_reference=a["transportDocumentReference"],
         documents_digest=a["documentsDigest"],
         container_count=int(a["containerCount"]),
@@ -38,9 +38,9 @@ def _container_registered(p: Projector, e: Event) -> None:
         schema.containers,
         shipment_id=a["shipmentId"],
         container_index=int(a["index"]),
-        number=ascii_of(a["number"]),
+        number=a["number"],
         declared_gross_kg=a["declaredGrossKg"],
-        seals=[ascii_of(s) for s in a["seals"]],
+        seals=a["seals"],
         last_milestone=None,
         observed_gross_kg=None,
     )
@@ -49,17 +49,17 @@ def _container_registered(p: Projector, e: Event) -> None:
 @handles(SHIPMENTS, "EquipmentEventRecorded")
 def _equipment_event(p: Projector, e: Event) -> None:
     a = e.args
-    milestone = name_of(Milestone, a["milestone"])
+    milestone = str(a["milestone"])
     index = int(a["index"])
-    seals = [ascii_of(s) for s in a["seals"]]
-    gate_in = a["milestone"] == Milestone.GTIN
+    seals = a["seals"]
+    gate_in = a["milestone"] == Milestone.GTIN.name
     p.append(
         schema.milestones,
         e,
         shipment_id=a["shipmentId"],
         container_index=index,
         milestone=milestone,
-        port=ascii_of(a["port"]),
+        port=a["port"],
         recorded_by=a["recordedBy"],
         observed_gross_kg=a["observedGrossKg"] if gate_in else None,
         seals=seals if gate_in else None,
@@ -78,8 +78,8 @@ def _transport_event(p: Projector, e: Event) -> None:
         e,
         shipment_id=a["shipmentId"],
         container_index=None,
-        milestone=name_of(Milestone, a["milestone"]),
-        port=ascii_of(a["port"]),
+        milestone=str(a["milestone"]),
+        port=a["port"],
         recorded_by=a["recordedBy"],
         observed_gross_kg=None,
         seals=None,
@@ -88,7 +88,7 @@ def _transport_event(p: Projector, e: Event) -> None:
 
 @handles(SHIPMENTS, "ShipmentStateChanged")
 def _shipment_state(p: Projector, e: Event) -> None:
-    p.update(schema.shipments, (e.args["shipmentId"],), state=name_of(ShipmentState, e.args["state"]))
+    p.update(schema.shipments, (e.args["shipmentId"],), state=str(e.args["state"]))
 
 
 @handles(SHIPMENTS, "ShipmentHeld")
@@ -108,7 +108,7 @@ def _discrepancy_raised(p: Projector, e: Event) -> None:
         schema.discrepancies,
         shipment_id=a["shipmentId"],
         container_index=int(a["index"]),
-        kind=name_of(DiscrepancyKind, a["kind"]),
+        kind=str(a["kind"]),
         declared=a["declared"],
         observed=a["observed"],
         cleared_by=None,
@@ -131,7 +131,7 @@ def _document_anchored(p: Projector, e: Event) -> None:
         schema.documents,
         e,
         shipment_id=a["shipmentId"],
-        doc_type=name_of(DocumentType, a["docType"]),
+        doc_type=str(a["docType"]),
         digest=a["digest"],
         version=a["version"],
         anchored_by=a["by"],

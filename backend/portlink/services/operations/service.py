@@ -64,7 +64,7 @@ class _TakenOver(Exception):  # noqa: N818
 
 def interrupted(detail: str) -> ProblemBody:
     """The problem of an operation whose process stopped before it was signed (nothing was sent)."""
-    return problem(INTERRUPTED, 503, "Interrupted", detail)
+    return problem(INTERRUPTED, 503, "The service stopped before the transaction was signed", detail)
 
 
 class OperationService:
@@ -250,7 +250,9 @@ class OperationService:
             self.repository.mark_broadcast(orphan.id, conn)
 
     def _refused(self, op_id: str, exc: BroadcastRefused) -> NoReturn:
-        self.repository.set_failed(op_id, problem("/problems/broadcast-refused", 502, "Broadcast refused", str(exc)))
+        self.repository.set_failed(
+            op_id, problem("/problems/broadcast-refused", 502, "The node refused the transaction", str(exc))
+        )
         raise self._revert_error(op_id, f"the node refused the transaction: {exc}")
 
     def _revert_error(self, op_id: str, message: str | None = None) -> ChainRevertError:

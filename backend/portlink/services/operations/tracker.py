@@ -159,7 +159,7 @@ class Tracker:
                     problem(
                         "/problems/nonce-used",
                         409,
-                        "Nonce used",
+                        "Another transaction used the nonce",
                         f"nonce {row['nonce']} was used by another transaction",
                     ),
                 )
