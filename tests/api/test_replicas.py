@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 import pytest
 from eth_utils.crypto import keccak
+from portlink.store.engine import open_engine
 from portlink.store.schema import idempotency_records, operations
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from tests.api.stack import Stack, address_of, declaration_of, fund, sse_events
 from tests.indexer import postgres
@@ -148,22 +149,18 @@ def in_flight(stack: Stack) -> dict[str, int]:
     return {"unanswered requests": unanswered, **open_ops}
 
 
-def signed(stack: Stack, since: float) -> int:
+def signed(engine: Engine, since: float) -> int:
     """How many of the shipper's operations created after ``since`` have their transaction signed."""
-    runtime = stack.runtime()
-    try:
-        with runtime.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count()).where(
-                        operations.c.sender == address_of("shipper"),
-                        operations.c.created_at >= since,
-                        operations.c.raw_transaction.is_not(None),
-                    )
-                ).scalar_one()
-            )
-    finally:
-        runtime.engine.dispose()
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).where(
+                    operations.c.sender == address_of("shipper"),
+                    operations.c.created_at >= since,
+                    operations.c.raw_transaction.is_not(None),
+                )
+            ).scalar_one()
+        )
 
 
 @pytest.mark.parametrize("signed_before_kill", [1, 10, 20])
@@ -180,15 +177,18 @@ def test_a_replica_killed_in_the_middle_of_writes_loses_nothing_and_sends_nothin
             response = post(client, "/v1/shipments", item[1], item[0])
         assert response is None or response.status_code in (200, 202), response.text
 
+    engine = open_engine(stack.database_url)  # polled in a tight loop: no migration check, one connection
+    signed(engine, since)  # connected before the writes start
     with ThreadPoolExecutor(30) as pool:
         futures = [pool.submit(send, item) for item in requests.items()]
         # The sender's transactions are signed one at a time under its lock: kill while the rest wait for it.
         deadline = time.monotonic() + 60
-        while signed(stack, since) < signed_before_kill:
+        while signed(engine, since) < signed_before_kill:
             assert time.monotonic() < deadline, stack.logs()
         stack.servers[victim].kill()
         for future in futures:
             future.result()
+    engine.dispose()
     left = in_flight(stack)
     print(f"SIGKILL after {signed_before_kill} signed left {left}")
     assert left["unanswered requests"] > 0  # the kill did interrupt requests
