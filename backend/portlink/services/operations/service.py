@@ -164,19 +164,28 @@ class OperationService:
         account = self.signers.signer_for(sender)
         with self.nonces.locked(sender) as conn:
             self.broadcast_orphans(conn, sender)
-            try:
-                raw, nonce = self._sign_and_store(conn, account, op_id, sender, to, data, gas, fees)
-            except _TakenOver:
-                log.warning("operation %s was failed as interrupted by another process before it was signed", op_id)
-                return
-            try:
-                self.gateway.send_raw(raw)
-            except BroadcastRefused as exc:
-                with conn.begin():
-                    self.nonces.release(conn, sender, nonce)
-                if "nonce" in str(exc).lower():
-                    self.nonces.resync(sender)
-                self._refused(op_id, exc)
+            refused: bytes | None = None
+            while True:
+                try:
+                    raw, nonce = self._sign_and_store(conn, account, op_id, sender, to, data, gas, fees, refused)
+                except _TakenOver:
+                    log.warning("operation %s was failed as interrupted by another process before it was signed", op_id)
+                    return
+                try:
+                    self.gateway.send_raw(raw)
+                    break
+                except BroadcastRefused as exc:
+                    with conn.begin():
+                        self.nonces.release(conn, sender, nonce)
+                    if refused is None and "nonce too low" in str(exc).lower():
+                        # Another tool used the key since this process last asked the chain: ask again and sign
+                        # once more in place of the refused bytes (which can never be mined: their nonce is used).
+                        self.nonces.resync(sender)
+                        refused = raw
+                        continue
+                    if "nonce" in str(exc).lower():
+                        self.nonces.resync(sender)
+                    self._refused(op_id, exc)
             self.repository.mark_broadcast(op_id, conn)
 
     def _sign_and_store(
@@ -189,8 +198,10 @@ class OperationService:
         data: bytes,
         gas: int,
         fees: Fees,
+        replacing: bytes | None = None,
     ) -> tuple[bytes, int]:
-        """Allocate the nonce, sign, and store the signed transaction with it in one transaction of ``conn``."""
+        """Allocate the nonce, sign, and store the signed transaction with it in one transaction of ``conn``
+        (``replacing``: the stored bytes the node refused for a used nonce)."""
         o = operations.c
         with conn.begin():
             nonce = self.nonces.allocate(conn, sender)
@@ -204,7 +215,7 @@ class OperationService:
                 conn,
                 op_id,
                 o.status == INITIALIZED,
-                o.raw_transaction.is_(None),
+                o.raw_transaction.is_(None) if replacing is None else o.raw_transaction == _hex(replacing),
                 o.lease_owner == self.leases.owner,
                 nonce=nonce,
                 gas=gas,
