@@ -85,10 +85,11 @@ chromium:  ## Install Chromium (and its WebDriver) from Debian if missing
 	fi
 
 BENCH_EVENTS ?= 100000
-bench: build postgres  ## Benchmarks: indexer (BENCH_EVENTS events on Anvil), telemetry ingest, the 200-TEU pilot replay; write docs/benchmarks*.md
+bench: build postgres  ## Benchmarks: indexer (BENCH_EVENTS events on Anvil), telemetry ingest, the 200-TEU pilot replay, API journeys (1 and 3 replicas); write docs/benchmarks*.md
 	python bench/indexer.py --events $(BENCH_EVENTS)
 	python bench/telemetry.py
 	python bench/pilot.py
+	python bench/api_workflow.py
 
 gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
 	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py \

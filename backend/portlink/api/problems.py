@@ -36,6 +36,7 @@ TITLES = {
     "/problems/invalid-input": "A value in the request is invalid",
     "/problems/custodial-key-missing": "No custodial key signs for this member",
     "/problems/chain-unavailable": "The chain does not answer",
+    "/problems/store-unavailable": "The database does not answer",
     "/problems/malformed-body": "The request body is not well-formed JSON",
     "/problems/unsupported-media-type": "The request body must be JSON",
     "/problems/method-not-allowed": "This method is not allowed here",
@@ -54,6 +55,7 @@ _ERRORS: list[tuple[type[errors.PortLinkError], int, str]] = [
     (errors.InvalidInputError, 422, "/problems/invalid-input"),
     (errors.SigningUnavailableError, 409, "/problems/custodial-key-missing"),
     (errors.ChainUnavailableError, 503, "/problems/chain-unavailable"),
+    (errors.StoreUnavailableError, 503, "/problems/store-unavailable"),
 ]
 
 #: The problem type of an HTTP error the framework raises, by status.

@@ -21,6 +21,7 @@ from portlink.indexer.catalog import EventCatalog
 from portlink.manifest import Manifest, load_manifest
 from portlink.services.access import ApiKeys
 from portlink.services.audit import AuditService
+from portlink.services.changes import IndexChanges
 from portlink.services.consortium import ConsortiumService
 from portlink.services.contracts import Contracts, ContractViews
 from portlink.services.dcsa import DcsaService
@@ -37,6 +38,7 @@ from portlink.services.telemetry import TelemetryService, WarningHub
 from portlink.services.tokens import TokenService
 from portlink.settings import Settings
 from portlink.store.engine import migrate, open_engine
+from portlink.store.notify import Listener, supports_notify
 from portlink.telemetry.ingest import TelemetryIngestor
 
 log = logging.getLogger("portlink.services")
@@ -63,6 +65,8 @@ class Runtime:
         #: Set when the process shuts down: long-running responses (the alert stream) end.
         self.stopping = threading.Event()
         self._indexer: Any = None
+        #: PostgreSQL: the process's one LISTEN connection (index commits, telemetry warnings of every replica).
+        self.listener = Listener(self.engine) if supports_notify(self.engine) else None
 
     @cached_property
     def manifest(self) -> Manifest:
@@ -93,8 +97,14 @@ class Runtime:
 
     @cached_property
     def telemetry_hub(self) -> WarningHub:
-        """Where telemetry warnings go the moment they are found: every open alert stream."""
-        return WarningHub()
+        """Where telemetry warnings go the moment they are found: every open alert stream (of every API process,
+        on PostgreSQL)."""
+        return WarningHub(engine=self.engine, listener=self.listener)
+
+    @cached_property
+    def changes(self) -> IndexChanges:
+        """The index's commits as they happen, for the alert stream: pushed on PostgreSQL, polled on SQLite."""
+        return IndexChanges(self.engine, self.listener, poll_seconds=self.settings.api_stream_poll_seconds)
 
     @cached_property
     def dev_wallets(self) -> DevWallets | None:
@@ -133,6 +143,7 @@ class Runtime:
             rebroadcast_seconds=s.api_rebroadcast_seconds,
             stuck_seconds=s.api_stuck_seconds,
             fee_bump_percent=s.api_fee_bump_percent,
+            lease_seconds=s.api_lease_seconds,
         )
 
     @cached_property
@@ -167,7 +178,10 @@ class Runtime:
         return DocumentService(self.shipments, self.views)
 
     def start(self) -> None:
-        """Start the operation tracker and (with ``api_run_indexer``) the indexer."""
+        """Start the operation tracker, the listener (PostgreSQL) and (with ``api_run_indexer``) the indexer."""
+        if self.listener is not None:
+            self.changes, self.telemetry_hub  # noqa: B018 (their handlers are registered before listening)
+            self.listener.start()
         tracker = threading.Thread(target=self.operations.tracker.run, name="operation-tracker", daemon=True)
         self._threads.append(tracker)
         if self.settings.api_run_indexer:
@@ -188,6 +202,10 @@ class Runtime:
         """Stop the background threads."""
         self.stopping.set()
         self.operations.tracker.stop_event.set()
+        if self.listener is not None:
+            self.listener.stop()
+        if "changes" in self.__dict__:
+            self.changes.stop()
         if self._indexer is not None:
             self._indexer.stop_event.set()
         for thread in self._threads:

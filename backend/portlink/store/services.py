@@ -1,14 +1,18 @@
 """Tables the services own beside the index: API keys, operations (writes that reach the chain), idempotency
 records, the nonce allocator of each signing account, and the receipts of indexed transactions (gas used, read
 from the node when a KPI first needs them; a copy of chain data keyed by block hash, never an input). They share
-the index's metadata and Alembic history (migrations ``0002`` and ``0004``), so one ``migrate`` brings the whole
-database up to date."""
+the index's metadata and Alembic history (migrations ``0002``, ``0004`` and ``0006``), so one ``migrate`` brings the
+whole database up to date. Operations and idempotency records carry a lease: which API process works on them,
+until when (any number of API processes share one database)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
 
 from portlink.store.columns import ADDRESS, HASH, Block, Json, metadata
+
+#: hostname:pid:random, see ``portlink.services.operations.leases``.
+LEASE_OWNER = 120
 
 api_keys = Table(
     "api_keys",
@@ -57,7 +61,15 @@ operations = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("broadcast_at", Float, nullable=True),
+    Column(
+        "lease_owner",
+        String(LEASE_OWNER),
+        nullable=True,
+        comment="The API process working on it; NULL: nobody needs to (it waits for a wallet).",
+    ),
+    Column("lease_until", Float, nullable=True, comment="Until when the owner's claim holds; renewed while it lives."),
     Index("ix_operations_sender_nonce", "sender", "nonce"),
+    Index("ix_operations_lease_owner", "lease_owner"),
 )
 
 idempotency_records = Table(
@@ -68,8 +80,10 @@ idempotency_records = Table(
     Column("request_sha256", String(64), nullable=False),
     Column("status_code", Integer, nullable=True, comment="NULL while the first request is still running."),
     Column("body", Json, nullable=True),
-    Column("operation_id", String(36), nullable=True),
+    Column("operation_id", String(36), nullable=True, comment="The operation the request created, once it did."),
     Column("created_at", Float, nullable=False),
+    Column("lease_owner", String(LEASE_OWNER), nullable=True, comment="The API process answering the request."),
+    Column("lease_until", Float, nullable=True, comment="After this an unanswered request may be taken over."),
 )
 
 transaction_receipts = Table(
