@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from portlink import __version__
-from portlink.api import problems
+from portlink.api import console, problems
 from portlink.api.deps import RuntimeDep
 from portlink.api.routes import (
     alerts,
@@ -22,8 +22,11 @@ from portlink.api.routes import (
     events,
     financings,
     operations,
+    overview,
+    session,
     shipments,
     telemetry,
+    verification,
 )
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
@@ -88,6 +91,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         devices.router,
         events.router,
         telemetry.router,
+        session.router,
+        overview.overview,
+        overview.declarations,
+        verification.documents,
+        verification.audit,
     ):
         app.include_router(router)
 
@@ -96,4 +104,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         """Whether the API is up, and how far the index is."""
         return Health(status="ok", version=__version__, index=rt.queries.head())
 
+    console.install(app)  # last: its page route answers every path no API route does
     return app

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Cookie, Depends, Header, Query, Request
 
-from portlink.errors import InvalidInputError
+from portlink.errors import ForbiddenError, InvalidInputError
 from portlink.services.access import Caller
 from portlink.services.queries import IndexQueries
 from portlink.services.runtime import Runtime
@@ -31,16 +32,37 @@ def get_queries(runtime: RuntimeDep) -> IndexQueries:
 QueriesDep = Annotated[IndexQueries, Depends(get_queries)]
 
 
+#: The console's session cookie (``portlink.api.routes.session``).
+SESSION_COOKIE = "portlink_session"
+
+
 def get_caller(
+    request: Request,
     runtime: RuntimeDep,
     authorization: Annotated[str | None, Header(description="`Bearer plk_...`")] = None,
     x_api_key: Annotated[str | None, Header(description="The API key (instead of Authorization).")] = None,
+    session: Annotated[
+        str | None, Cookie(alias=SESSION_COOKIE, description="The console's session (Sign-In with Ethereum).")
+    ] = None,
 ) -> Caller:
-    """The member the request's API key acts for."""
+    """The member the request's API key acts for or, without a key, the console session's member."""
     token = x_api_key
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()
+    if token is None and session:
+        check_same_origin(request)
+        return runtime.sessions.authenticate(session)[1]
     return runtime.keys.authenticate(token)
+
+
+def check_same_origin(request: Request) -> None:
+    """A cookie-authenticated write must come from the console's own pages: the cookie is SameSite=Strict, and a
+    browser's ``Origin`` header, when it sends one, must name this site."""
+    origin = request.headers.get("origin")
+    if request.method in ("GET", "HEAD", "OPTIONS") or origin is None:
+        return
+    if urlsplit(origin).netloc != request.headers.get("host"):
+        raise ForbiddenError(f"a request from {origin} may not use the console's session")
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

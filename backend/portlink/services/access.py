@@ -29,7 +29,7 @@ OVERSIGHT_ROLES = frozenset({"CUSTOMS", "AUDITOR"})
 
 @dataclass(frozen=True)
 class Caller:
-    """The member an API key acts for, with its roles as indexed."""
+    """The member an API key (or a console session) acts for, with its roles as indexed."""
 
     key_id: str
     member: str
@@ -123,8 +123,15 @@ class ApiKeys:
             raise AuthenticationError("unknown API key")
         if row["revoked_at"] is not None:
             raise AuthenticationError("the API key was revoked")
-        member = self.queries.member(row["member"])
-        if member is None or member["status"] != "ACTIVE":
-            raise AuthenticationError(f"the API key's member {row['member']} is not an active member")
-        roles = tuple((r["role"], r["port"]) for r in member["roles"])
-        return Caller(key_id, member["account"], member["name"], roles)
+        return member_caller(self.queries, row["member"], key_id, "the API key's member")
+
+
+def member_caller(queries: IndexQueries, account: str, key_id: str, what: str) -> Caller:
+    """The caller acting as ``account`` with its roles as indexed; :class:`AuthenticationError` (naming ``what``
+    the account is) unless it is an active member. API keys and console sessions both end here, so a session
+    acts exactly as a key of the same member would."""
+    member = queries.member(account)
+    if member is None or member["status"] != "ACTIVE":
+        raise AuthenticationError(f"{what} {account} is not an active member")
+    roles = tuple((r["role"], r["port"]) for r in member["roles"])
+    return Caller(key_id, member["account"], member["name"], roles)

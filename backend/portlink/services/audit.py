@@ -1,14 +1,28 @@
-"""``portlink audit verify``: re-read every log of the manifest contracts from the node and compare it with the
-index, field by field. The chain is the authority; any difference (a log missing from the index, one the chain
-does not have, or one whose contents differ) is reported, none is repaired here."""
+"""The audit trail of a shipment from the index (:func:`shipment_trail`), and ``portlink audit verify``: re-read
+every log of the manifest contracts from the node and compare it with the index, field by field. The chain is the
+authority; any difference (a log missing from the index, one the chain does not have, or one whose contents
+differ) is reported, none is repaired here."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from portlink.chain.rpc import JsonRpc
+from portlink.deployment.deploy import ESCROW
 from portlink.services.queries import IndexQueries
+
+
+def shipment_trail(queries: IndexQueries, shipment_id: str) -> list[dict[str, Any]]:
+    """Every event of a shipment: its own, its declaration's (same id) and its financings', in chain order."""
+    sid = shipment_id.lower()
+    entries = queries.events(arg=("shipmentId", sid)) + queries.events(arg=("declarationId", sid))
+    financings = {e["args"]["financingId"] for e in entries if e["contract"] == ESCROW and "financingId" in e["args"]}
+    for financing in financings:
+        entries += queries.events(contract=ESCROW, arg=("financingId", financing))
+    unique = {(e["blockHash"], e["logIndex"]): e for e in entries}
+    return sorted(unique.values(), key=lambda e: (e["blockNumber"], e["logIndex"]))
 
 
 @dataclass(frozen=True)

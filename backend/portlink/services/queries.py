@@ -155,13 +155,19 @@ class IndexQueries:
         port: str | None = None,
         state: str | None = None,
         party: str | None = None,
+        reference: str | None = None,
+        container: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[int, list[dict[str, Any]]]:
-        """Shipments matching the filters (port: origin or destination; party: shipper, carrier or consignee),
-        newest first, with the total count."""
-        s = schema.shipments
+        """Shipments matching the filters (port: origin or destination; party: shipper, carrier or consignee;
+        reference: the transport document; container: an ISO 6346 number), newest first, with the total count."""
+        s, c = schema.shipments, schema.containers
         query = select(s)
+        if reference:
+            query = query.where(s.c.transport_document_reference == reference)
+        if container:
+            query = query.where(s.c.shipment_id.in_(select(c.c.shipment_id).where(c.c.number == container)))
         if port:
             query = query.where(or_(s.c.origin_port == port, s.c.destination_port == port))
         if state:

@@ -22,6 +22,7 @@ from portlink.services.access import ApiKeys
 from portlink.services.contracts import Contracts
 from portlink.services.operations import OperationService
 from portlink.services.queries import IndexQueries
+from portlink.services.sessions import SessionService
 from portlink.services.telemetry import TelemetryService, WarningHub
 from portlink.settings import Settings
 from portlink.telemetry.ingest import TelemetryIngestor
@@ -91,6 +92,18 @@ class Runtime:
             rebroadcast_seconds=s.api_rebroadcast_seconds,
             stuck_seconds=s.api_stuck_seconds,
             fee_bump_percent=s.api_fee_bump_percent,
+        )
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        """The console's Sign-In with Ethereum sessions, for the manifest's chain."""
+        s = self.settings
+        return SessionService(
+            self.engine,
+            self.queries,
+            self.manifest.chain_id,
+            session_seconds=s.console_session_seconds,
+            nonce_seconds=s.console_nonce_seconds,
         )
 
     @cached_property

@@ -1,5 +1,6 @@
 """Tables the services own beside the index: API keys, operations (writes that reach the chain), idempotency
-records and the nonce allocator of each signing account. They share the index's metadata and Alembic history
+records, the nonce allocator of each signing account, and the console's sign-in nonces and sessions (migration
+``0004``). They share the index's metadata and Alembic history
 (migration ``0002``), so one ``migrate`` brings the whole database up to date."""
 
 from __future__ import annotations
@@ -70,4 +71,27 @@ idempotency_records = Table(
     Column("created_at", Float, nullable=False),
 )
 
-SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records)
+sign_in_nonces = Table(
+    "sign_in_nonces",
+    metadata,
+    Column("nonce", String(64), primary_key=True, comment="The EIP-4361 nonce handed out for one sign-in."),
+    Column("issued_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("used_at", Float, nullable=True, comment="Set once, when a sign-in with it succeeds or is refused."),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_id", String(32), primary_key=True, comment="The public part of the cookie (<id>.<secret>)."),
+    Column("secret_sha256", String(64), nullable=False, comment="SHA-256 of the secret; the secret is not stored."),
+    Column("member", String(ADDRESS), nullable=False, index=True),
+    Column("chain_id", Block, nullable=False),
+    Column("domain", String(255), nullable=False),
+    Column("nonce", String(64), nullable=False, unique=True, comment="The sign-in's nonce: one session per nonce."),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records, sign_in_nonces, sessions)

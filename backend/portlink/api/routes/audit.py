@@ -10,8 +10,7 @@ from portlink.api.deps import CallerDep, QueriesDep
 from portlink.api.models import Public
 from portlink.api.problems import responses
 from portlink.api.routes.shipments import ShipmentId, visible_shipment
-from portlink.deployment.deploy import ESCROW
-from portlink.services.queries import IndexQueries
+from portlink.services.audit import shipment_trail
 
 audit = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -27,17 +26,6 @@ class AuditEntry(Public):
     logIndex: int
     blockTimestamp: int | None
     confirmed: bool
-
-
-def shipment_trail(queries: IndexQueries, shipment_id: str) -> list[dict[str, Any]]:
-    """Every event of a shipment: its own, its declaration's (same id) and its financings', in chain order."""
-    sid = shipment_id.lower()
-    entries = queries.events(arg=("shipmentId", sid)) + queries.events(arg=("declarationId", sid))
-    financings = {e["args"]["financingId"] for e in entries if e["contract"] == ESCROW and "financingId" in e["args"]}
-    for financing in financings:
-        entries += queries.events(contract=ESCROW, arg=("financingId", financing))
-    unique = {(e["blockHash"], e["logIndex"]): e for e in entries}
-    return sorted(unique.values(), key=lambda e: (e["blockNumber"], e["logIndex"]))
 
 
 @audit.get("/shipments/{shipment_id}", response_model=list[AuditEntry], responses=responses(401, 403, 404))

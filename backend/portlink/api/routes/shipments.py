@@ -189,16 +189,20 @@ def list_shipments(
     port: Annotated[UnLocode | None, Query(description="Origin or destination port.")] = None,
     state: Annotated[ShipmentStateName | None, Query()] = None,
     party: Annotated[Address | None, Query(description="Shipper, carrier or consignee.")] = None,
+    reference: Annotated[TransportDocument | None, Query(description="The transport document (B/L) number.")] = None,
+    container: Annotated[ContainerNumber | None, Query(description="A container's ISO 6346 number.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> ShipmentsPublic:
-    """Shipments by port, state and party, newest first. Members see the shipments they are a party of; customs
-    and auditors see all."""
+    """Shipments by port, state, party, transport document and container, newest first. Members see the shipments
+    they are a party of; customs and auditors see all."""
     if not caller.oversight:
         if party is not None and party != caller.member:
             return ShipmentsPublic(total=0, limit=limit, offset=offset, data=[])
         party = caller.member
-    total, rows = queries.shipments(port=port, state=state, party=party, limit=limit, offset=offset)
+    total, rows = queries.shipments(
+        port=port, state=state, party=party, reference=reference, container=container, limit=limit, offset=offset
+    )
     return ShipmentsPublic(total=total, limit=limit, offset=offset, data=[ShipmentPublic(**r) for r in rows])
 
 
