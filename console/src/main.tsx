@@ -6,7 +6,7 @@ import "./styles.css";
 import { render } from "preact";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, request, SESSION_LOST } from "./api";
-import { hasRole, oversight, SessionContext } from "./components/ui";
+import { DoneBanner, hasRole, oversight, SessionContext } from "./components/ui";
 import { short } from "./format";
 import { setSigning, signingOf } from "./operations";
 import { Alerts } from "./pages/Alerts";
@@ -139,7 +139,10 @@ function Shell({ session, onSignOut, refresh }: { session: Session; onSignOut: (
             })}
           </ul>
         </nav>
-        <main id="main">{found ? found.route.page(found.params) : <NotFound />}</main>
+        <main id="main">
+          <DoneBanner key={path} />
+          {found ? found.route.page(found.params) : <NotFound />}
+        </main>
       </div>
     </SessionContext.Provider>
   );

@@ -45,13 +45,22 @@ class Caller:
         """Customs or auditor: may read every shipment."""
         return any(r in OVERSIGHT_ROLES for r, _ in self.roles)
 
-    def require_party(self, shipment: dict[str, Any]) -> None:
-        """:class:`ForbiddenError` unless the caller is a party of ``shipment``, customs or an auditor."""
+    def ports_of(self, role: str) -> list[str]:
+        """The ports at which the member holds ``role``."""
+        return sorted({p for r, p in self.roles if r == role and p})
+
+    def require_party(self, shipment: dict[str, Any], *, handling: bool = False) -> None:
+        """:class:`ForbiddenError` unless the caller is a party of ``shipment``, customs or an auditor, or (reading
+        the shipment itself, ``handling``) a terminal of its origin or destination port, which gates, loads and
+        discharges its containers."""
         parties = {shipment["shipper"], shipment["carrier"], shipment["consignee"]}
-        if self.member not in parties and not self.oversight:
-            raise ForbiddenError(
-                f"{self.member} is not a party of shipment {shipment['shipmentId']}, nor customs or an auditor"
-            )
+        if self.member in parties or self.oversight:
+            return
+        if handling and set(self.ports_of("TERMINAL")) & {shipment["originPort"], shipment["destinationPort"]}:
+            return
+        raise ForbiddenError(
+            f"{self.member} is not a party of shipment {shipment['shipmentId']}, nor customs or an auditor"
+        )
 
 
 def _sha256(secret: str) -> str:

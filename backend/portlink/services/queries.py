@@ -157,11 +157,13 @@ class IndexQueries:
         party: str | None = None,
         reference: str | None = None,
         container: str | None = None,
+        terminal_ports: list[str] | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[int, list[dict[str, Any]]]:
-        """Shipments matching the filters (port: origin or destination; party: shipper, carrier or consignee;
-        reference: the transport document; container: an ISO 6346 number), newest first, with the total count."""
+        """Shipments matching the filters (port: origin or destination; party: shipper, carrier or consignee, or
+        with ``terminal_ports`` a shipment from or to one of them; reference: the transport document; container:
+        an ISO 6346 number), newest first, with the total count."""
         s, c = schema.shipments, schema.containers
         query = select(s)
         if reference:
@@ -172,7 +174,15 @@ class IndexQueries:
             query = query.where(or_(s.c.origin_port == port, s.c.destination_port == port))
         if state:
             query = query.where(s.c.state == state)
-        if party:
+        if party and terminal_ports:
+            query = query.where(
+                or_(
+                    s.c.shipment_id.in_(_party_shipments(party)),
+                    s.c.origin_port.in_(terminal_ports),
+                    s.c.destination_port.in_(terminal_ports),
+                )
+            )
+        elif party:
             query = query.where(s.c.shipment_id.in_(_party_shipments(party)))
         with self.engine.connect() as conn:
             total, rows = _page(conn, query, [s.c.registered_block.desc(), s.c.shipment_id], limit, offset)

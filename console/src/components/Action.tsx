@@ -30,7 +30,7 @@ export function Action({
       aria-label={title}
       onSubmit={(e) => {
         e.preventDefault();
-        void run((report) => perform(session, method, path, body(), report, { label: title.toLowerCase() }));
+        void run((report) => perform(session, method, path, body(), report, { label: title.toLowerCase() }), title);
       }}
     >
       <fieldset disabled={busy}>

@@ -104,6 +104,7 @@ export function DocumentCheck({ shipmentId, party, onAnchored }: { shipmentId: s
                 e.preventDefault();
                 void write.run((report) =>
                   perform(session, "POST", `/v1/shipments/${shipmentId}/documents`, { docType, digest: file.digest }, report, { label: "anchor the document" }),
+                  `${docType.replace(/_/g, " ").toLowerCase()} anchored`,
                 );
               }}
             >

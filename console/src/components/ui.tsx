@@ -109,18 +109,32 @@ export function Progress({ steps }: { steps: Step[] }) {
   );
 }
 
+/** Fired after a write is final; the shell shows it above the page (the form that made it may be gone). */
+export const WRITE_DONE = "portlink:write-done";
+
+export interface Done {
+  title: string;
+  steps: Step[];
+}
+
 /** A write's form state: run it, show progress and its problem, call ``done`` after success. */
 export function useWrite(done?: () => void) {
   const [steps, setSteps] = useState<Step[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const run = useCallback(
-    async (action: (report: (s: Step[]) => void) => Promise<unknown>) => {
+    async (action: (report: (s: Step[]) => void) => Promise<unknown>, title = "Done") => {
       setBusy(true);
       setError(null);
       setSteps([]);
+      let last: Step[] = [];
+      const report = (s: Step[]) => {
+        last = s;
+        setSteps(s);
+      };
       try {
-        await action(setSteps);
+        await action(report);
+        window.dispatchEvent(new CustomEvent<Done>(WRITE_DONE, { detail: { title, steps: last } }));
         done?.();
         return true;
       } catch (e) {
@@ -133,6 +147,29 @@ export function useWrite(done?: () => void) {
     [done],
   );
   return { steps, error, busy, run };
+}
+
+/** The last write that became final, until the next page or a dismissal. */
+export function DoneBanner() {
+  const [done, setDone] = useState<Done | null>(null);
+  useEffect(() => {
+    const on = (event: Event) => setDone((event as CustomEvent<Done>).detail);
+    window.addEventListener(WRITE_DONE, on);
+    return () => window.removeEventListener(WRITE_DONE, on);
+  }, []);
+  if (!done) return <div role="status" aria-live="polite" class="visually-hidden" />;
+  const mined = done.steps.find((s) => s.key === "mined");
+  return (
+    <div class="done-banner" role="status" aria-live="polite">
+      <span>
+        ✓ <strong>{done.title}</strong>
+        {mined ? ` — ${mined.label.toLowerCase()}` : ""}. {done.steps.at(-1)?.label}.
+      </span>
+      <button type="button" class="link" onClick={() => setDone(null)}>
+        Dismiss
+      </button>
+    </div>
+  );
 }
 
 export function Badge({ value, tone }: { value: string; tone?: string }) {

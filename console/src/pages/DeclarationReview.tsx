@@ -27,7 +27,10 @@ function DecisionForm({ declaration, port, onDone }: { declaration: Declaration;
       aria-label={`Decision of customs of ${port}`}
       onSubmit={(e) => {
         e.preventDefault();
-        void run((report) => decide(session, declaration.declarationId, { version: declaration.version, port, decision, reasonCode }, report));
+        void run(
+          (report) => decide(session, declaration.declarationId, { version: declaration.version, port, decision, reasonCode }, report),
+          `${DECISIONS.find((x) => x.value === decision)?.text.split(" (")[0]} as customs of ${port}, version ${declaration.version}`,
+        );
       }}
     >
       <fieldset disabled={busy}>

@@ -224,7 +224,7 @@ function Pay({ title, amountMinor, path, body, onDone }: { title: string; amount
         void run(async (report) => {
           await perform(session, "POST", "/v1/settlement-allowances", { amount: Number(amountMinor) }, setFirst, { label: `allow the escrow ${amount(amountMinor)} HKD` });
           await perform(session, "POST", path, body, report, { label: title.toLowerCase() });
-        });
+        }, title);
       }}
     >
       <fieldset disabled={busy}>

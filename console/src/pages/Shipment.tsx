@@ -219,7 +219,10 @@ export function ShipmentPage({ id }: { id: string }) {
   const sid = id.toLowerCase();
   const shipment = useData(() => get<Shipment>(`/v1/shipments/${sid}`), [sid]);
   const declaration = useData(
-    () => get<Declaration>(`/v1/declarations/${sid}`).catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))),
+    () =>
+      get<Declaration>(`/v1/declarations/${sid}`).catch((e) =>
+        e instanceof ApiError && (e.status === 404 || e.status === 403) ? (e.status === 403 ? ("hidden" as const) : null) : Promise.reject(e),
+      ),
     [sid],
   );
   const alerts = useData(() => get<Page<Alert>>("/v1/alerts", { shipment: sid, limit: 20 }), [sid]);
@@ -245,6 +248,7 @@ export function ShipmentPage({ id }: { id: string }) {
   const s = shipment.data;
   const party = [s.shipper, s.carrier, s.consignee].includes(session.member);
   const d = declaration.data;
+  const review = d && d !== "hidden" && hasRole(session, "CUSTOMS") ? d.declarationId : null;
   return (
     <div>
       <PageTitle sub={<>Shipment <Hash value={s.shipmentId} /> · registered in block {s.registeredBlock}{s.confirmed ? "" : " (not yet confirmed)"}</>}>
@@ -346,10 +350,12 @@ export function ShipmentPage({ id }: { id: string }) {
       <Section
         title="Customs declaration"
         id="declaration"
-        actions={d && hasRole(session, "CUSTOMS") ? <a href={`/declarations/${d.declarationId}`}>Review →</a> : undefined}
+        actions={review ? <a href={`/declarations/${review}`}>Review →</a> : undefined}
       >
         {declaration.error ? (
           <Problem error={declaration.error} />
+        ) : d === "hidden" ? (
+          <p class="muted">The declaration is for the shipment's parties, customs and auditors.</p>
         ) : !d ? (
           <p class="muted">No declaration filed yet.</p>
         ) : (

@@ -45,7 +45,15 @@ export function Shipments() {
   };
   return (
     <div>
-      <PageTitle sub={session.roles.some((r) => r.role === "CUSTOMS" || r.role === "AUDITOR") ? "Every shipment of the consortium." : "The shipments you are the shipper, carrier or consignee of."}>
+      <PageTitle
+        sub={
+          session.roles.some((r) => r.role === "CUSTOMS" || r.role === "AUDITOR")
+            ? "Every shipment of the consortium."
+            : session.roles.some((r) => r.role === "TERMINAL")
+              ? "The shipments from or to your terminals' ports, and those you are a party of."
+              : "The shipments you are the shipper, carrier or consignee of."
+        }
+      >
         Shipments
       </PageTitle>
       <form class="filters" role="search" onSubmit={submit}>

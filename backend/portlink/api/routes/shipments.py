@@ -150,12 +150,13 @@ class DocumentCreate(BaseModel):
     digest: Bytes32
 
 
-def visible_shipment(queries: IndexQueries, caller: Caller, sid: str) -> dict[str, object]:
-    """The shipment ``sid`` if the caller may read it (party, customs, auditor); 404 / 403 otherwise."""
+def visible_shipment(queries: IndexQueries, caller: Caller, sid: str, *, handling: bool = False) -> dict[str, object]:
+    """The shipment ``sid`` if the caller may read it (party, customs, auditor; with ``handling`` also a terminal of
+    its ports); 404 / 403 otherwise."""
     shipment = queries.shipment(sid.lower())
     if shipment is None:
         raise NotFoundError(f"no shipment {sid} in the index (it may not be indexed yet)")
-    caller.require_party(shipment)
+    caller.require_party(shipment, handling=handling)
     return shipment
 
 
@@ -195,27 +196,36 @@ def list_shipments(
     offset: Offset = 0,
 ) -> ShipmentsPublic:
     """Shipments by port, state, party, transport document and container, newest first. Members see the shipments
-    they are a party of; customs and auditors see all."""
+    they are a party of (terminals also those from or to their ports); customs and auditors see all."""
+    terminal_ports = None
     if not caller.oversight:
         if party is not None and party != caller.member:
             return ShipmentsPublic(total=0, limit=limit, offset=offset, data=[])
-        party = caller.member
+        party, terminal_ports = caller.member, caller.ports_of("TERMINAL") or None
     total, rows = queries.shipments(
-        port=port, state=state, party=party, reference=reference, container=container, limit=limit, offset=offset
+        port=port,
+        state=state,
+        party=party,
+        reference=reference,
+        container=container,
+        terminal_ports=terminal_ports,
+        limit=limit,
+        offset=offset,
     )
     return ShipmentsPublic(total=total, limit=limit, offset=offset, data=[ShipmentPublic(**r) for r in rows])
 
 
 @router.get("/{shipment_id}", response_model=ShipmentPublic, responses=responses(401, 403, 404))
 def get_shipment(shipment_id: ShipmentId, queries: QueriesDep, caller: CallerDep) -> ShipmentPublic:
-    """A shipment with its containers, discrepancies, milestones and documents."""
-    return ShipmentPublic(**visible_shipment(queries, caller, shipment_id))
+    """A shipment with its containers, discrepancies, milestones and documents (for its parties, customs, auditors
+    and the terminals of its ports)."""
+    return ShipmentPublic(**visible_shipment(queries, caller, shipment_id, handling=True))
 
 
 @router.get("/{shipment_id}/milestones", response_model=list[Public], responses=responses(401, 403, 404))
 def list_milestones(shipment_id: ShipmentId, queries: QueriesDep, caller: CallerDep) -> list[Public]:
     """The shipment's milestones in chain order."""
-    visible_shipment(queries, caller, shipment_id)
+    visible_shipment(queries, caller, shipment_id, handling=True)
     return [Public(**m) for m in queries.milestones(shipment_id.lower())]
 
 
