@@ -139,7 +139,7 @@ function Shell({ session, onSignOut, refresh }: { session: Session; onSignOut: (
             })}
           </ul>
         </nav>
-        <main id="main">
+        <main id="main" tabIndex={-1}>
           <DoneBanner key={path} />
           {found ? found.route.page(found.params) : <NotFound />}
         </main>

@@ -3,8 +3,13 @@ import { useEffect, useState } from "preact/hooks";
 
 const CHANGE = "portlink:navigate";
 
+/** Whether a page was opened inside the console (then its heading takes the focus, for screen readers); on a
+ * fresh load the focus stays at the top, where the skip link is. */
+export const opened = { inApp: false };
+
 export function navigate(path: string, replace = false): void {
   if (path === location.pathname + location.search) return;
+  opened.inApp = true;
   if (replace) history.replaceState(null, "", path);
   else history.pushState(null, "", path);
   window.dispatchEvent(new Event(CHANGE));
@@ -32,6 +37,7 @@ export function interceptLinks(): void {
     const link = (event.target as Element).closest?.("a");
     if (!link || link.target || link.hasAttribute("download") || link.origin !== location.origin) return;
     if (link.pathname.startsWith("/v1/") || link.pathname.startsWith("/docs")) return;
+    if (link.hash && link.pathname === location.pathname) return; // an anchor in this page (the skip link)
     event.preventDefault();
     navigate(link.pathname + link.search);
   });

@@ -4,6 +4,7 @@ import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { label, short } from "../format";
+import { opened } from "../router";
 import type { Step } from "../operations";
 import type { Session } from "../types";
 import { WalletError } from "../wallet";
@@ -225,7 +226,7 @@ export function Section({ title, children, id, actions }: { title: string; child
 export function PageTitle({ children, sub }: { children: ComponentChildren; sub?: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus({ preventScroll: true });
+    if (opened.inApp) ref.current?.focus({ preventScroll: true });
   }, []);
   return (
     <header class="page-head">
