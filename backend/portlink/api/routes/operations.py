@@ -75,7 +75,7 @@ class SentTransaction(BaseModel):
     "/{operation_id}/transaction",
     status_code=202,
     response_model=OperationPublic,
-    responses=responses(401, 404, 409, 503),
+    responses=responses(401, 404, 409, 413, 503),
 )
 def follow_sent_transaction(
     operation_id: OperationId,

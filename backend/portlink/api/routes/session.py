@@ -99,7 +99,7 @@ def challenge(request: Request, runtime: RuntimeDep) -> ChallengePublic:
     )
 
 
-@router.post("", response_model=SessionPublic, responses=responses(401))
+@router.post("", response_model=SessionPublic, responses=responses(401, 413))
 def sign_in(body: SignIn, request: Request, response: Response, runtime: RuntimeDep) -> SessionPublic:
     """Sign in with the signed EIP-4361 message: domain, URI, chain id, validity window, nonce (used up) and
     signature are checked, and the signer must be an active member. Sets the session cookie."""
