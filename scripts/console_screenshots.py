@@ -46,7 +46,8 @@ def seed(api: Api) -> dict[str, str]:
             api.shekou_terminal.confirmed("POST", f"/v1/shipments/{sid}/milestones", gate)
         if n == 0:
             digest = "0x" + keccak(BILL).hex()
-            api.shipper.confirmed("POST", f"/v1/shipments/{sid}/documents", {"docType": "BILL_OF_LADING", "digest": digest})
+            document = {"docType": "BILL_OF_LADING", "digest": digest}
+            api.shipper.confirmed("POST", f"/v1/shipments/{sid}/documents", document)
         declaration = {
             "shipmentId": sid,
             "digest": "0x" + keccak(text=f"declaration {sid}").hex(),
@@ -56,9 +57,8 @@ def seed(api: Api) -> dict[str, str]:
         }
         api.shipper.confirmed("POST", "/v1/declarations", declaration)
         waiting.append(sid)
-    api.shekou_customs.confirmed(
-        "POST", f"/v1/declarations/{waiting[2]}/decisions", {"version": 1, "port": "CNSHK", "decision": "REQUEST_INSPECTION"}
-    )
+    inspection = {"version": 1, "port": "CNSHK", "decision": "REQUEST_INSPECTION"}
+    api.shekou_customs.confirmed("POST", f"/v1/declarations/{waiting[2]}/decisions", inspection)
     api.synced()
     return {"journey": "0x" + journey.hex(), "financing": str(fid), "waiting": waiting[0], "weighed": waiting[1]}
 
