@@ -41,7 +41,8 @@ def seed(api: Api) -> dict[str, str]:
         op = api.shipper.confirmed("POST", "/v1/shipments", body)
         sid = next(e for e in op["result"]["events"] if e["event"] == "ShipmentRegistered")["args"]["shipmentId"]
         for index, box in enumerate(body["containers"]):
-            kg = 20_000 if n != 1 else 23_400
+            last = index == len(body["containers"]) - 1  # a held shipment takes no further gate-in
+            kg = 23_400 if n == 1 and last else 20_000
             gate = {"milestone": "GTIN", "containerIndex": index, "observedGrossKg": kg, "seals": box["seals"]}
             api.shekou_terminal.confirmed("POST", f"/v1/shipments/{sid}/milestones", gate)
         if n == 0:
@@ -122,6 +123,7 @@ def main() -> None:
                     shot(customs, "/inbox", "inbox", ready="waiting for customs of CNSHK")
                     shot(customs, f"/declarations/{ids['weighed']}?port=CNSHK", "declaration", ready="Both customs")
                     shot(customs, "/alerts?state=ALL", "alerts", ready="Live: following the alert stream")
+                    customs.goto("/")  # close the alert stream before the server stops
                     terminal = signed_in(browser, api, ROLES["shekou_terminal"], width=820, height=1180)
                     shot(terminal, f"/shipments/{ids['weighed']}", "tablet-shipment", ready="Record a milestone")
                     browser.close()

@@ -11,6 +11,32 @@ export function when(seconds: number | null | undefined): string {
   return new Date(seconds * 1000).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** A shorter time for tight places (timelines): "3 Dec, 19:52". */
+export function moment(seconds: number | null | undefined): string {
+  if (!seconds) return "—";
+  return new Date(seconds * 1000).toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+/** An IoT reading's value in its unit (the monitor's DeviceKind: °C x 100, milli-g, 1 = seal intact, a UN/LOCODE). */
+export function reading(kind: string, value: number): string {
+  switch (kind) {
+    case "TEMPERATURE":
+      return `${(value / 100).toFixed(2)} °C`;
+    case "SHOCK":
+      return `${(value / 1000).toFixed(1)} g`;
+    case "SEAL":
+      return value === 1 ? "intact" : "broken";
+    case "POSITION": {
+      if (value === 0) return "outside every geofence";
+      let text = "";
+      for (let v = value; v > 0; v = Math.floor(v / 256)) text = String.fromCharCode(v % 256) + text;
+      return `at ${text}`;
+    }
+    default:
+      return String(value);
+  }
+}
+
 export function day(seconds: number): string {
   return new Date(seconds * 1000).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 }
@@ -54,6 +80,9 @@ export const MILESTONES: { code: string; label: string }[] = [
   { code: "GTOT", label: "Gate out" },
 ];
 
+const SPECIAL: Record<string, string> = { ECOMMERCE: "E-commerce", IOT_GATEWAY: "IoT gateway", TAX_REBATE: "Tax rebate" };
+
 export function label(code: string): string {
+  if (SPECIAL[code]) return SPECIAL[code];
   return STATE_LABELS[code] ?? code.charAt(0) + code.slice(1).toLowerCase().replace(/_/g, " ");
 }

@@ -22,7 +22,7 @@ def test_an_alert_appears_live_and_customs_resolve_it_from_the_page(console, api
     feed = page.get_by_test_id("live-feed")
     expect(feed).to_contain_text(f"New IoT alert #{alert_id} on shipment {sid[:10]}…", timeout=30_000)
     row = page.get_by_test_id("alerts-table").get_by_role("row").filter(has_text=f"#{alert_id}")
-    expect(row).to_contain_text("Temperature broke")
+    expect(row).to_contain_text("Temperature -12.00 °C: broke the temperature rule")
     expect(row).to_contain_text("Open")
     assert page.evaluate("window.__loadedOnce") is True
 

@@ -12,6 +12,7 @@ export function Action({
   children,
   button,
   tone,
+  compact,
 }: {
   title: string;
   method?: string;
@@ -21,12 +22,14 @@ export function Action({
   children?: ComponentChildren;
   button?: string;
   tone?: "primary" | "danger";
+  /** One line, no frame (in a table cell); the legend stays for screen readers. */
+  compact?: boolean;
 }) {
   const session = useSession();
   const { steps, error, busy, run } = useWrite(onDone);
   return (
     <form
-      class="action"
+      class={compact ? "action compact" : "action"}
       aria-label={title}
       onSubmit={(e) => {
         e.preventDefault();

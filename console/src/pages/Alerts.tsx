@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { get, type Page } from "../api";
 import { Action } from "../components/Action";
 import { Badge, Hash, hasRole, Loading, PageTitle, Pager, Problem, useData, useSession } from "../components/ui";
-import { label, when } from "../format";
+import { label, reading, when } from "../format";
 import { navigate, useLocation } from "../router";
 import type { Alert } from "../types";
 
@@ -39,7 +39,7 @@ function describe(kind: string, data: Record<string, unknown>): string {
 function Resolve({ alert, onDone }: { alert: Alert; onDone: () => void }) {
   const [text, setText] = useState("");
   return (
-    <Action title={`Resolve alert #${alert.alertId}`} button="Resolve" path={`/v1/alerts/${alert.alertId}/resolution`} body={() => ({ reason: text })} onDone={onDone}>
+    <Action compact title={`Resolve alert #${alert.alertId}`} button="Resolve" path={`/v1/alerts/${alert.alertId}/resolution`} body={() => ({ reason: text })} onDone={onDone}>
       <label>
         Reason
         <input required maxLength={500} value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
@@ -123,7 +123,7 @@ export function Alerts() {
                       <Hash value={a.shipmentId} href={`/shipments/${a.shipmentId}`} />
                     </td>
                     <td>
-                      {label(a.kind)} broke <strong>{a.rule}</strong> (value {a.value})
+                      {label(a.kind)} <strong>{reading(a.kind, a.value)}</strong>: broke the {label(a.rule).toLowerCase()} rule
                     </td>
                     <td>{when(a.raisedAt)}</td>
                     <td>

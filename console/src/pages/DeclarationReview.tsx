@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { get, type Page } from "../api";
 import { Action } from "../components/Action";
 import { Badge, Hash, Loading, PageTitle, Problem, Progress, Section, useData, useSession, useWrite } from "../components/ui";
-import { amount, label, reason, when } from "../format";
+import { amount, label, reading, reason, when } from "../format";
 import { decide } from "../operations";
 import { useLocation } from "../router";
 import type { Alert, Declaration, Shipment } from "../types";
@@ -58,7 +58,10 @@ function DecisionForm({ declaration, port, onDone }: { declaration: Declaration;
         <button type="submit" class={decision === "REJECT" ? "danger" : "primary"}>
           Sign in wallet and submit
         </button>
-        <p class="small muted">Your wallet shows the typed decision (EIP-712) before you sign. No gas: PortLink relays it.</p>
+        <p class="small muted">
+          Your wallet shows the typed decision (EIP-712) before you sign.{" "}
+          {session.relayer ? "No gas: PortLink relays it." : "Your wallet then sends it (a second confirmation)."}
+        </p>
       </fieldset>
       <Progress steps={steps} />
       <Problem error={error} title="The decision was not recorded" />
@@ -172,7 +175,7 @@ export function DeclarationReview({ id }: { id: string }) {
             <ul class="plain">
               {(alerts.data?.data ?? []).map((a) => (
                 <li key={a.alertId}>
-                  <Badge value="OPEN" /> {label(a.kind)} broke {a.rule} (value {a.value}) · {when(a.raisedAt)}
+                  <Badge value="OPEN" /> {label(a.kind)} {reading(a.kind, a.value)}: broke the {label(a.rule).toLowerCase()} rule · {when(a.raisedAt)}
                 </li>
               ))}
             </ul>

@@ -270,6 +270,9 @@ export function FinancingPage({ id }: { id: string }) {
         <Amounts f={f} />
       </Section>
       <Section title="Next steps" id="actions">
+        {!exporter && !financier && me !== f.financier && !["FUNDED", "RELEASED"].includes(f.state) && (
+          <p class="muted">Nothing for you to do here: the exporter, the financier and (to repay) the consignee act on a financing.</p>
+        )}
         {f.state === "REQUESTED" && financier && <Offer f={f} onDone={reload} />}
         {f.state === "OFFERED" && exporter && <Action title="Accept the terms" path={`${base}/acceptance`} body={() => undefined} onDone={reload} />}
         {(f.state === "REQUESTED" || f.state === "OFFERED") && (exporter || me === f.financier) && (

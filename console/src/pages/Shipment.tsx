@@ -6,7 +6,7 @@ import { ApiError, get, type Page } from "../api";
 import { Action } from "../components/Action";
 import { DocumentCheck } from "../components/DocumentCheck";
 import { Badge, Hash, hasRole, Loading, PageTitle, Problem, Section, useData, useSession } from "../components/ui";
-import { amount, kg, label, MILESTONES, when } from "../format";
+import { amount, kg, label, MILESTONES, moment, reading, when } from "../format";
 import type { Alert, Container, Declaration, Financing, Milestone, Shipment } from "../types";
 
 function Timeline({ shipment }: { shipment: Shipment }) {
@@ -32,7 +32,7 @@ function Timeline({ shipment }: { shipment: Shipment }) {
                 <span class="muted">not yet</span>
               ) : (
                 <>
-                  {first.port} · {when(first.blockTimestamp)}
+                  {first.port} · {moment(first.blockTimestamp)}
                   {perContainer && of > 1 && (
                     <>
                       <br />
@@ -389,7 +389,7 @@ export function ShipmentPage({ id }: { id: string }) {
             <ul class="plain">
               {(alerts.data?.data ?? []).map((a) => (
                 <li key={a.alertId}>
-                  <Badge value={a.state} /> #{a.alertId} {label(a.kind)} broke {a.rule} ({a.value}) · {when(a.raisedAt)}
+                  <Badge value={a.state} /> #{a.alertId} {label(a.kind)} {reading(a.kind, a.value)}: broke the {label(a.rule).toLowerCase()} rule · {when(a.raisedAt)}
                 </li>
               ))}
               {alerts.data?.data.length === 0 && <li class="muted">No IoT alert.</li>}
@@ -403,7 +403,7 @@ export function ShipmentPage({ id }: { id: string }) {
             <ul class="plain">
               {(financings.data?.data ?? []).map((f) => (
                 <li key={f.financingId}>
-                  <a href={`/financings/${f.financingId}`}>#{f.financingId}</a> {label(f.product)} <Badge value={f.state} /> {amount(f.amount)} HKD
+                  <a href={`/financings/${f.financingId}`}>#{f.financingId}</a> {label(f.product)} <Badge value={f.state} /> {f.amount ? `${amount(f.amount)} HKD` : "no terms offered"}
                 </li>
               ))}
               {financings.data?.data.length === 0 && <li class="muted">No financing.</li>}

@@ -59,7 +59,7 @@ export function Shipments() {
       <form class="filters" role="search" onSubmit={submit}>
         <label>
           B/L, container or shipment id
-          <input type="search" value={text} placeholder="e.g. APU00000012 or MSKU1234565" onInput={(e) => setText((e.target as HTMLInputElement).value)} />
+          <input type="search" value={text} placeholder="e.g. APU00000012 or CSQU3054383" onInput={(e) => setText((e.target as HTMLInputElement).value)} />
         </label>
         <label>
           State
