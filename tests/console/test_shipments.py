@@ -160,3 +160,18 @@ def test_an_auditor_verifies_a_trail_against_the_chain_catches_a_tampered_index_
     expect(verification).to_contain_text("✕ 2 differences from the chain.")
     expect(verification).to_contain_text("ContainerRegistered: missing from index")
     expect(verification).to_contain_text("DocumentAnchored: changed — arguments differ from the chain (digest: chain")
+
+
+def test_a_custodial_member_acts_through_the_console_without_wallet_prompts(console, api):
+    sid, body = registered(api)
+    page, wallet = console.signed_in(ROLES["shekou_terminal"], f"/shipments/{sid}")
+    page.get_by_label("Sign with").select_option("custodial")
+    form = page.get_by_role("form", name="Record a milestone")
+    form.get_by_label("Weighbridge gross weight (kg)").fill("20000")
+    form.get_by_label("Seals observed (comma-separated)").fill(body["containers"][0]["seals"][0])
+    form.get_by_role("button", name="Record a milestone").click()
+    expect(page.get_by_role("status").filter(has_text="Indexed: the pages show it")).to_be_visible(timeout=60_000)
+    assert "eth_sendTransaction" not in wallet.calls
+    (latest, *_) = api.shekou_terminal.client.get("/v1/operations").json()
+    assert (latest["kind"], latest["signing"], latest["status"]) == ("milestones.GTIN", "custodial", "Succeeded")
+    expect(page.get_by_role("list", name="DCSA milestones")).to_contain_text("CNSHK")
