@@ -120,6 +120,16 @@ class Settings(BaseSettings):
         "renewal: after it dies, another process takes them over this much later.",
     )
 
+    # The browser console served at `/` by `portlink serve`, see docs/console.md.
+    console_session_seconds: float = Field(
+        8 * 3600.0, gt=0, description="Longest a console session lasts (a sign-in message may ask for less)."
+    )
+    console_nonce_seconds: float = Field(600.0, gt=0, description="How long a sign-in nonce waits for its signature.")
+    console_domain: str | None = Field(
+        None,
+        description="The host[:port] sign-in messages must name (behind a proxy); unset: the Host of the request.",
+    )
+
     # The local development chain started by `portlink up` / `make run`.
     anvil_binary: str = Field("anvil", description="Anvil executable (looked up on PATH).")
     anvil_host: str = "127.0.0.1"

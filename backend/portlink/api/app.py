@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from portlink import __version__
-from portlink.api import bodies, docs, problems
+from portlink.api import bodies, console, docs, problems
 from portlink.api.deps import RuntimeDep
 from portlink.api.models import Public
 from portlink.api.routes import (
@@ -22,9 +22,12 @@ from portlink.api.routes import (
     financings,
     kpis,
     operations,
+    overview,
+    session,
     shipments,
     telemetry,
     tokens,
+    verification,
 )
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
@@ -107,6 +110,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         events.router,
         telemetry.router,
         kpis.router,
+        session.router,
+        overview.overview,
+        overview.declarations,
+        verification.documents,
+        verification.audit,
     ):
         app.include_router(router)
 
@@ -115,4 +123,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         """Whether the API is up, and how far the index is."""
         return Health(status="ok", version=__version__, index=IndexHeadPublic.model_validate(rt.index.head()))
 
+    console.install(app)  # last: its page route answers every path no API route does
     return app

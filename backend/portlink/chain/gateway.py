@@ -206,6 +206,17 @@ class ChainGateway:
                 return "0x" + bytes(Web3.keccak(raw)).hex()
             raise BroadcastRefused(str(exc)) from None
 
+    def raw_transaction(self, tx_hash: str) -> bytes | None:
+        """The signed bytes of a transaction the node knows, pending or mined (``eth_getRawTransactionByHash``,
+        which geth, Anvil, Erigon and Nethermind answer), or ``None``."""
+        reply = self.w3.provider.make_request(RPCEndpoint("eth_getRawTransactionByHash"), [tx_hash])
+        result = reply.get("result")
+        return bytes.fromhex(result[2:]) if isinstance(result, str) and len(result) > 2 else None
+
+    def block_timestamp(self, number: int) -> int:
+        """The timestamp of block ``number`` (unix seconds, the chain's clock)."""
+        return int(self.w3.eth.get_block(number)["timestamp"])
+
     def known(self, tx_hash: str) -> bool:
         """Whether the node has the transaction (pending or mined)."""
         return self._rpc("eth_getTransactionByHash", [tx_hash]) is not None

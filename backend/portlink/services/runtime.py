@@ -29,13 +29,17 @@ from portlink.services.declarations import DeclarationService
 from portlink.services.documents import DocumentService
 from portlink.services.eventlog import EventLog
 from portlink.services.financings import FinancingService
+from portlink.services.inbox import DeclarationLists
 from portlink.services.index import IndexStatus
 from portlink.services.iot import IoTService
 from portlink.services.kpis import KpiService
 from portlink.services.operations import OperationService
+from portlink.services.overview import OverviewQueries
+from portlink.services.sessions import SessionService
 from portlink.services.shipments import ShipmentService
 from portlink.services.telemetry import TelemetryService, WarningHub
 from portlink.services.tokens import TokenService
+from portlink.services.verification import TrailVerifier
 from portlink.settings import Settings
 from portlink.store.engine import migrate, open_engine
 from portlink.store.notify import Listener, supports_notify
@@ -144,6 +148,42 @@ class Runtime:
             stuck_seconds=s.api_stuck_seconds,
             fee_bump_percent=s.api_fee_bump_percent,
             lease_seconds=s.api_lease_seconds,
+        )
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        """The console's Sign-In with Ethereum sessions, for the manifest's chain."""
+        s = self.settings
+        return SessionService(
+            self.engine,
+            self.consortium,
+            self.manifest.chain_id,
+            session_seconds=s.console_session_seconds,
+            nonce_seconds=s.console_nonce_seconds,
+        )
+
+    @cached_property
+    def overview(self) -> OverviewQueries:
+        """The console's overview: shipments, waiting declarations, alerts, financings, activity."""
+        return OverviewQueries(self.engine)
+
+    @cached_property
+    def inbox(self) -> DeclarationLists:
+        """Declarations listed and paged (an officer's inbox)."""
+        return DeclarationLists(self.engine)
+
+    @cached_property
+    def trails(self) -> TrailVerifier:
+        """A shipment's indexed trail compared with the node's logs."""
+        s = self.settings
+        catalog = EventCatalog.from_manifest(self.manifest, s.manifest_path)
+        return TrailVerifier(
+            self.shipments,
+            self.audit,
+            self.index,
+            catalog,
+            lambda: JsonRpc(s.rpc_url, timeout=s.indexer_rpc_timeout_seconds),
+            step=s.indexer_max_block_range,
         )
 
     @cached_property

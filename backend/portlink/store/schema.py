@@ -18,6 +18,8 @@ from portlink.store.services import (
     api_keys,
     idempotency_records,
     operations,
+    sessions,
+    sign_in_nonces,
     signing_accounts,
     transaction_receipts,
 )
@@ -58,7 +60,9 @@ __all__ = [
     "ports",
     "projection_undo",
     "raw_logs",
+    "sessions",
     "shipments",
+    "sign_in_nonces",
     "signing_accounts",
     "transaction_receipts",
 ]
@@ -88,5 +92,13 @@ LOG_TABLES = (raw_logs, events, *APPEND_TABLES)
 #: The tables whose contents follow from the chain alone (what two indexers of one chain agree on).
 CHAIN_TABLES = (raw_logs, events, *ENTITY_TABLES, *APPEND_TABLES)
 #: The services' own tables (API keys, operations, idempotency, nonces).
-SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records, transaction_receipts)
+SERVICE_TABLES = (
+    api_keys,
+    signing_accounts,
+    operations,
+    idempotency_records,
+    transaction_receipts,
+    sign_in_nonces,
+    sessions,
+)
 TABLES = {t.name: t for t in metadata.sorted_tables}

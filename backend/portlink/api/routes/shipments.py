@@ -225,12 +225,23 @@ def list_shipments(
     port: Annotated[UnLocode | None, Query(description="Origin or destination port.")] = None,
     state: Annotated[ShipmentStateName | None, Query()] = None,
     party: Annotated[Address | None, Query(description="Shipper, carrier or consignee.")] = None,
+    reference: Annotated[TransportDocument | None, Query(description="The transport document (B/L) number.")] = None,
+    container: Annotated[ContainerNumber | None, Query(description="A container's ISO 6346 number.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ShipmentsPublic:
-    """Shipments by port, state and party, newest first. Members see the shipments they are a party of; customs
-    and auditors see all."""
-    found = shipments.search(caller, port=port, state=state, party=party, limit=limit, offset=offset)
+    """Shipments by port, state, party, transport document and container, newest first. Members see the shipments
+    they are a party of (terminals also those from or to their ports); customs and auditors see all."""
+    found = shipments.search(
+        caller,
+        port=port,
+        state=state,
+        party=party,
+        reference=reference,
+        container=container,
+        limit=limit,
+        offset=offset,
+    )
     return ShipmentsPublic(
         total=found.total, limit=limit, offset=offset, data=[ShipmentPublic.model_validate(s) for s in found.items]
     )
@@ -238,7 +249,8 @@ def list_shipments(
 
 @router.get("/{shipment_id}", response_model=ShipmentDetail, responses=responses(401, 403, 404))
 def get_shipment(shipment_id: ShipmentId, shipments: ShipmentsDep, caller: CallerDep) -> ShipmentDetail:
-    """A shipment with its containers, discrepancies, milestones and documents."""
+    """A shipment with its containers, discrepancies, milestones and documents (for its parties, customs, auditors
+    and the terminals of its ports)."""
     return ShipmentDetail.model_validate(shipments.detail(caller, shipment_id))
 
 

@@ -294,13 +294,15 @@ class OperationService:
             raise ConflictError(f"operation {operation_id} is still being signed; retry later")
         return op
 
-    def relay_signed(self, op_id: str, member: str, raw_hex: str) -> Operation:
-        """Check the wallet-signed transaction of operation ``op_id`` and broadcast it."""
-        op = self.repository.get(op_id, member=member)
+    @staticmethod
+    def _awaiting_signature(op: Operation) -> None:
         if op.signing != WALLET or op.status != INITIALIZED or op.tx_hash:
-            raise ConflictError(f"operation {op_id} does not wait for a signed transaction (it is {op.status})")
+            raise ConflictError(f"operation {op.id} does not wait for a signed transaction (it is {op.status})")
+
+    def _check_signed(self, op: Operation, raw: bytes, field: str) -> int:
+        """The nonce of the signed transaction ``raw`` once it is checked against ``op``: an EIP-1559 transaction
+        for this chain, from the operation's sender, to its target, with exactly its calldata."""
         try:
-            raw = bytes.fromhex(raw_hex.removeprefix("0x"))
             if not raw or raw[0] != 2:
                 raise ValueError("not an EIP-1559 (type 2) transaction")
             fields = rlp.decode(raw[1:])
@@ -308,9 +310,7 @@ class OperationService:
             to, data = "0x" + bytes(fields[5]).hex(), bytes(fields[7])
             sender = Account.recover_transaction(raw)
         except Exception as exc:  # anything malformed is the caller's input
-            raise InvalidInputError(
-                f"signedTransaction is not a signed transaction: {exc}", "body.signedTransaction"
-            ) from None
+            raise InvalidInputError(f"not a signed transaction: {exc}", field) from None
         mismatch = [
             what
             for what, ok in (
@@ -323,8 +323,13 @@ class OperationService:
         ]
         if mismatch:
             raise InvalidInputError(
-                f"the signed transaction differs from the operation in {', '.join(mismatch)}", "body.signedTransaction"
+                f"the signed transaction differs from the operation in {', '.join(mismatch)}", field
             )
+        return nonce
+
+    def _store_signed(self, op_id: str, nonce: int, raw: bytes, *, broadcast: bool) -> Operation:
+        """Store the checked signed transaction of ``op_id`` (once: a second relay of it changes nothing) and, with
+        ``broadcast``, send it; the tracker follows it from there."""
         tx_hash = _hex(keccak(raw))
         o = operations.c
         self.in_flight.add(op_id)
@@ -344,14 +349,55 @@ class OperationService:
                 )
             if not stored:  # relayed meanwhile, through this process or another
                 return self.repository.get(op_id)
-            try:
-                self.gateway.send_raw(raw)
-            except BroadcastRefused as exc:
-                self._refused(op_id, exc)
+            if broadcast:
+                try:
+                    self.gateway.send_raw(raw)
+                except BroadcastRefused as exc:
+                    self._refused(op_id, exc)
             self.repository.mark_broadcast(op_id)
         finally:
             self.in_flight.discard(op_id)
         return self.repository.get(op_id)
+
+    def relay_signed(self, op_id: str, member: str, raw_hex: str) -> Operation:
+        """Check the wallet-signed transaction of operation ``op_id`` and broadcast it."""
+        op = self.repository.get(op_id, member=member)
+        self._awaiting_signature(op)
+        try:
+            raw = bytes.fromhex(raw_hex.removeprefix("0x"))
+        except ValueError:
+            raise InvalidInputError("signedTransaction is not hex", "body.signedTransaction") from None
+        nonce = self._check_signed(op, raw, "body.signedTransaction")
+        return self._store_signed(op_id, nonce, raw, broadcast=True)
+
+    def follow_sent(self, op_id: str, member: str, tx_hash: str) -> Operation:
+        """Follow the transaction a wallet sent itself for wallet operation ``op_id`` (wallets such as MetaMask
+        sign only by sending, ``eth_sendTransaction``). Its signed bytes are read back from the node and checked
+        like a relayed one (chain id, sender, target, calldata; the nonce is the one it carries); it must belong
+        to no other operation and must not have been mined before the operation existed. Then the tracker
+        follows it to its receipt, and can broadcast it again if the node forgets it."""
+        op = self.repository.get(op_id, member=member)
+        tx_hash = tx_hash.lower()
+        if op.tx_hash == tx_hash:
+            return op
+        self._awaiting_signature(op)
+        raw = self.gateway.raw_transaction(tx_hash)
+        if raw is None or _hex(keccak(raw)) != tx_hash:
+            raise InvalidInputError(
+                f"the node does not know transaction {tx_hash}: did the wallet send it to another chain?",
+                "body.transactionHash",
+            )
+        nonce = self._check_signed(op, raw, "body.transactionHash")
+        other = self.repository.rows(operations.c.tx_hash == tx_hash, operations.c.id != op_id)
+        if other:
+            raise ConflictError(f"transaction {tx_hash} already belongs to operation {other[0]['id']}")
+        receipt = self.gateway.receipt(tx_hash)
+        if receipt is not None and self.gateway.block_timestamp(receipt.block_number) < op.created_at - 60:
+            raise InvalidInputError(
+                f"transaction {tx_hash} was mined before operation {op_id} was created: it is not its transaction",
+                "body.transactionHash",
+            )
+        return self._store_signed(op_id, nonce, raw, broadcast=False)
 
     # ------------------------------------------------------------------ reading
 
