@@ -181,3 +181,28 @@ def check_gas_snapshot(path: Path, measured: dict[str, int]) -> None:
         if committed.get(op) != measured.get(op)
     }
     assert not changed, f"gas changed (run `make gas-snapshot` if intended): {changed}"
+
+
+#: Debian's Chromium, which the browser tests drive with Playwright (`make chromium` installs it).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # as root (CI, containers) Chromium's sandbox cannot start; the pages are our own
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the whole session (Playwright's sync API allows one running instance per thread)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: `make chromium` (apt-get install -y chromium chromium-driver)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -54,9 +54,12 @@ export function kg(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : `${value.toLocaleString("en-US")} kg`;
 }
 
-/** A bytes32 reason code as text (ASCII, right-padded with zeros on chain). */
-export function reason(hex: string): string {
-  const bytes = hex.replace(/^0x/, "").match(/../g) ?? [];
+/** A reason code as text: the API sends it as text (null for none); a bytes32 as hex (ASCII, right-padded with
+ * zeros on chain) is read too. */
+export function reason(code: string | null | undefined): string {
+  if (!code) return "—";
+  if (!/^0x[0-9a-fA-F]{64}$/.test(code)) return code;
+  const bytes = code.slice(2).match(/../g) ?? [];
   const text = bytes.map((b) => parseInt(b, 16)).filter((c) => c !== 0).map((c) => String.fromCharCode(c)).join("");
   return text || "—";
 }

@@ -117,7 +117,7 @@ export interface Decision {
   officer: string;
   version: number;
   decision: string;
-  reasonCode: string;
+  reasonCode: string | null;
   transactionHash: string;
   blockNumber: number;
 }
@@ -125,7 +125,7 @@ export interface Decision {
 export interface Hold {
   port: string;
   officer: string;
-  reasonCode: string;
+  reasonCode: string | null;
   active: boolean;
   releasedBy: string | null;
 }

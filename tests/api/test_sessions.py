@@ -237,7 +237,7 @@ def test_a_wallet_sent_transaction_is_followed_by_its_hash_after_checks_against_
     assert differs.json()["detail"] == "the signed transaction differs from the operation in calldata"
     by_other = _send(api, api.carrier, unsigned)
     assert "sender" in shipper.client.post(path, json={"transactionHash": by_other}).json()["detail"]
-    assert api.runtime.operations.get(op["id"])["status"] == "Initialized"  # nothing attached by the refusals
+    assert api.runtime.operations.get(op["id"]).status == "Initialized"  # nothing attached by the refusals
 
     sent = _send(api, shipper, unsigned)
     followed = shipper.client.post(path, json={"transactionHash": sent}, params={"confirm": "true"})

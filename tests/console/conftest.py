@@ -11,28 +11,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from web3 import Web3
 from web3.logs import DISCARD
 
 from tests.api.conftest import Api, api_chain, private_key, running_api  # noqa: F401 (fixtures)
 from tests.conftest import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 BUILD = ROOT / "backend" / "portlink" / "console" / "index.html"
 #: A member admitted with no role at all (Anvil's account 15), and an account that is no member (16).
 NO_ROLE_INDEX, OUTSIDER_INDEX = 15, 16
@@ -137,17 +127,10 @@ class TestWallet:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make chromium` (apt-get install -y chromium chromium-driver)")
+def browser(chromium) -> Browser:
     if not BUILD.exists():
         pytest.fail("the console is not built: `make build`")
-    with sync_playwright() as p:
-        yield _launch(p)
-
-
-def _launch(p: Playwright) -> Browser:
-    return p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    return chromium
 
 
 @pytest.fixture(scope="module")
