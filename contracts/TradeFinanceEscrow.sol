@@ -53,16 +53,19 @@ contract TradeFinanceEscrow is ITradeFinanceEscrow, Pausable, ReentrancyGuard {
     mapping(address token => uint256) private _owed;
 
     /// @param customs_ The customs clearance contract; its shipment and consortium registries and its IoT monitor are
-    /// the escrow's.
+    /// the escrow's. The monitor must name this contract as its escrow (it is deployed first, with this contract's
+    /// address predicted), so that a financing of a shipment locks the shipment's monitoring.
     /// @param settlementToken_ The consortium's settlement token, allowlisted unless governance refuses it.
     constructor(address customs_, address settlementToken_) {
         if (customs_ == address(0) || settlementToken_ == address(0)) {
-            revert IConsortiumRegistry.ConsortiumZeroAddress();
+            revert EscrowZeroAddress();
         }
         _customs = ICustomsClearance(customs_);
         _shipments = IShipmentRegistry(ICustomsClearance(customs_).shipments());
         _consortium = IConsortiumRegistry(_shipments.consortium());
         _iot = IIoTMonitor(ICustomsClearance(customs_).iotMonitor());
+        address monitorEscrow = _iot.escrow();
+        if (monitorEscrow != address(this)) revert EscrowMonitorMismatch(address(_iot), monitorEscrow);
         _settlementToken = settlementToken_;
     }
 

@@ -156,8 +156,11 @@ interface ITradeFinanceEscrow {
     error EscrowNothingReceived(address token);
     /// @notice The account has nothing to withdraw in this token.
     error EscrowNothingToWithdraw(address token, address account);
-    /// @notice The zero address is not a recipient.
+    /// @notice The zero address is not a recipient (nor a constructor argument).
     error EscrowZeroAddress();
+    /// @notice The IoT monitor of the customs contract names another contract (`monitorEscrow`) as its escrow:
+    /// deploy them as a set.
+    error EscrowMonitorMismatch(address iotMonitor, address monitorEscrow);
 
     // ------------------------------------------------------------------ events
 

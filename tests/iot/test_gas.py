@@ -27,6 +27,7 @@ def test_gas_matches_the_committed_snapshot(chain, iot, field, deployment, membe
     receipt = iot.authoriseGateway(sid, members.iot_gateway, True, sender=members.shipper)
     gas["authoriseGateway"] = receipt.gas_used
     gas["bindDevice"] = iot.bindDevice(reefer.id, sid, 0, sender=members.iot_gateway).gas_used
+    reefer.timestamp = iot.getDevice(reefer.id).boundAt
     gas["setRules: temperature only"] = iot.setRules(
         sid,
         Rules(enabled=Rule.TEMPERATURE, min_temperature=200, max_temperature=800).to_chain(),
