@@ -56,7 +56,7 @@ from tests.customs.conftest import CNY, HS_CODES, REASON, VALUE
 from tests.customs.conftest import State as Decl
 from tests.escrow.conftest import DAY, MINT_REF, PAYMENT_REF, Condition, Product, State, bit, fee, token_key
 from tests.shipments.conftest import Journey, container, pool_number
-from tests.state_machines import Reads
+from tests.state_machines import Reads, call_then_send_at
 
 PROFILE = "portlink-escrow-state-machine"
 CI_PROFILE = f"{PROFILE}-ci"
@@ -237,20 +237,8 @@ class EscrowMachine(RuleBasedStateMachine):
 
     def attempt(self, actor: str, contract: Any, function: str, args: list, expected: HexBytes | None) -> dict:
         """Call at the next block's timestamp, then send, `function(*args)`: success iff `expected` is None."""
-        w3 = self.env.web3
         self.now += 1
-        tx = {"from": self.addr(actor), "to": contract.address, "data": contract.encode_abi(function, args=args)}
-        response = w3.provider.make_request("eth_call", [tx, "latest", {}, {"time": hex(self.now)}])
-        if "error" in response:
-            refusal = HexBytes(response["error"].get("data", "0x"))
-            assert expected is not None, f"{function} by {actor} reverted {refusal.hex()}, expected success"
-            assert refusal == expected, f"{function} by {actor} reverted {refusal.hex()}, expected {expected.hex()}"
-        else:
-            assert expected is None, f"{function} by {actor} succeeded, expected a revert {expected.hex()}"
-        w3.provider.make_request("evm_setNextBlockTimestamp", [self.now])
-        receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({**tx, "gas": GAS}))
-        assert receipt["status"] == (1 if expected is None else 0), f"{function} by {actor}: mined status differs"
-        return receipt
+        return call_then_send_at(self.env.web3, self.addr(actor), contract, function, args, expected, GAS, self.now)
 
     def step(self, actor: str, contract: Any, function: str, args: list, expected: HexBytes | None, apply) -> None:
         before = self.read()
