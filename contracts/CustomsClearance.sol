@@ -121,7 +121,7 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         }
         // The port and the officer's role are checked before the wallet is asked: an outsider's contract is never
         // called, and a stale or misdirected decision fails on what is wrong with it, not on its signature.
-        d.side(input.declarationId, input.port);
+        d.checkPort(input.declarationId, input.port);
         _requireCustoms(input.officer, input.port);
         if (!SignatureChecker.isValidSignatureNow(input.officer, _hashDecision(input), signature)) {
             revert ClearanceInvalidSignature(input.officer);

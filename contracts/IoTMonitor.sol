@@ -60,6 +60,7 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
     mapping(bytes32 shipmentId => Rules) private _rules;
     mapping(bytes32 shipmentId => mapping(address gateway => bool)) private _gateways;
     mapping(bytes32 shipmentId => uint256) private _openAlerts;
+    mapping(bytes32 shipmentId => uint256) private _loosenings;
     mapping(uint256 batchId => Batch) private _batches;
     mapping(uint256 alertId => Alert) private _alerts;
     uint256 private _batchCount;
@@ -125,7 +126,7 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         (bool declarationOpen, uint256 financingId) = _checkLock(shipmentId, setter, loosening);
         _gateways[shipmentId][gateway] = authorised;
         emit GatewayAuthorised(shipmentId, gateway, authorised, msg.sender);
-        if (loosening) emit MonitoringLoosened(shipmentId, msg.sender, declarationOpen, financingId);
+        if (loosening) _recordLoosening(shipmentId, declarationOpen, financingId);
     }
 
     // ------------------------------------------------------------------ rules
@@ -147,7 +148,7 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
             rules.maxShock,
             rules.corridor
         );
-        if (loosening) emit MonitoringLoosened(shipmentId, msg.sender, declarationOpen, financingId);
+        if (loosening) _recordLoosening(shipmentId, declarationOpen, financingId);
     }
 
     // ------------------------------------------------------------------ readings
@@ -246,6 +247,11 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
     {
         declarationOpen = _declarationOpen(shipmentId);
         (financingId, financier) = _activeFinancing(shipmentId);
+    }
+
+    /// @inheritdoc IIoTMonitor
+    function looseningCount(bytes32 shipmentId) external view returns (uint256) {
+        return _loosenings[shipmentId];
     }
 
     /// @inheritdoc IIoTMonitor
@@ -350,6 +356,12 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         if (setter == Setter.Customs) return (declarationOpen, financingId);
         bool allowed = !declarationOpen && (financingId == 0 ? setter == Setter.Shipper : setter == Setter.Financier);
         if (!allowed) revert IoTMonitoringLocked(shipmentId, msg.sender, declarationOpen, financingId);
+    }
+
+    /// @dev Counts the loosening (the escrow compares the count at an offer with the count at funding) and records it.
+    function _recordLoosening(bytes32 shipmentId, bool declarationOpen, uint256 financingId) private {
+        ++_loosenings[shipmentId];
+        emit MonitoringLoosened(shipmentId, msg.sender, declarationOpen, financingId);
     }
 
     /// @dev Filed or Rejected: not yet cleared, so customs still decide on the shipment.

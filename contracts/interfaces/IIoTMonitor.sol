@@ -275,6 +275,10 @@ interface IIoTMonitor {
     /// @notice The trade-finance escrow whose active financings lock a shipment's monitoring.
     function escrow() external view returns (address);
 
+    /// @notice How many times the shipment's monitoring was loosened (by anyone): the escrow refuses to fund a
+    /// financing whose shipment's monitoring was loosened since the offer.
+    function looseningCount(bytes32 shipmentId) external view returns (uint256);
+
     /// @notice What locks the shipment's monitoring now: an open declaration, and the active financing (0 if none)
     /// with its financier.
     function monitoringLock(bytes32 shipmentId)

@@ -264,3 +264,47 @@ def test_a_change_that_loosens_needs_customs_and_one_that_tightens_does_not(iot,
 def test_enabling_a_rule_tightens_whatever_its_limits(iot, desk, field, members, new, loosening):
     start = dataclasses.replace(BASE, enabled=Rule.SEAL)
     _check_change(iot, desk, field, members, start, new, loosening)
+
+
+# ---------------------------------------------------------------------------------------------------- before funding
+
+
+def test_monitoring_loosened_between_the_offer_and_the_funding_stops_the_funding(
+    bank,  # noqa: F811 - fixture
+    escrow,  # noqa: F811 - fixture
+    iot,
+    members,
+):
+    """A further attack: before funding nothing is locked, so the shipper could accept an offer made on tight rules,
+    loosen them, and be funded on monitoring the financier never agreed to. The escrow compares the monitor's
+    loosening count at the offer with the count at funding."""
+    sid = bank.shipment(filed=False)
+    iot.setRules(sid, REEFER_RULES.to_chain(), sender=members.shipper)
+    fid = bank.request(sid)
+    bank.offer(fid)
+    bank.accept(fid)
+    assert iot.looseningCount(sid) == 0
+    iot.setRules(sid, OFF.to_chain(), sender=members.shipper)  # no lock yet: allowed, and counted
+    assert iot.looseningCount(sid) == 1
+    with reverts(escrow.EscrowMonitoringLoosened, financingId=fid, shipmentId=sid, atOffer=0, current=1):
+        bank.fund(fid)
+    assert escrow.getFinancing(fid).state == State.ACCEPTED
+
+    # The financier withdraws and offers again on the monitoring as it now is.
+    escrow.cancel(fid, sender=members.financier)
+    again = bank.request(sid)
+    bank.offer(again)
+    bank.accept(again)
+    bank.fund(again)
+    assert escrow.activeFinancingOf(sid) == again
+
+
+def test_tightening_before_the_funding_does_not_stop_it(bank, escrow, iot, field, members):  # noqa: F811
+    sid = bank.shipment(filed=False)
+    fid = bank.request(sid)
+    bank.offer(fid)
+    bank.accept(fid)
+    iot.setRules(sid, REEFER_RULES.to_chain(), sender=members.shipper)
+    field.bind(field.device(), sid)
+    bank.fund(fid)
+    assert escrow.getFinancing(fid).state == State.FUNDED
