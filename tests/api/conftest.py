@@ -29,6 +29,13 @@ from tests.deployment.test_deploy import _free_port
 from tests.indexer.activity import container_number
 from tests.indexer.conftest import Chain
 
+#: Issue #16 changed `ShipmentRegistry.register` to `register(registration, deadline, carrierSignature)`: the carrier
+#: binds its B/L to the shipper with an EIP-712 `BillOfLading` attestation (docs/shipments.md). The API's
+#: `POST /v1/shipments` still sends the old call; the tests that register through it fail until it sends the
+#: attestation (strict: each one fails as an XPASS once the API is changed, to have its mark removed).
+NEEDS_CARRIER_ATTESTATION = pytest.mark.xfail(
+    reason="POST /v1/shipments does not yet send the carrier's BillOfLading attestation (issue #16)", strict=True
+)
 MNEMONIC = "test test test test test test test test test test test junk"
 PASSPHRASE = "correct horse battery staple"
 #: The pilot's accounts by role (deployments/pilot.yaml), Anvil indexes.

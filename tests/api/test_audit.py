@@ -11,7 +11,7 @@ from eth_utils.crypto import keccak
 from portlink.indexer import schema
 from sqlalchemy import select, update
 
-from tests.api.conftest import portlink_cli
+from tests.api.conftest import NEEDS_CARRIER_ATTESTATION, portlink_cli
 
 
 def _filed_shipment(api) -> str:
@@ -29,6 +29,7 @@ def _filed_shipment(api) -> str:
     return sid
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_the_alert_stream_sends_a_hold_as_soon_as_it_is_indexed(api):
     sid = _filed_shipment(api)
     received: list[dict] = []
@@ -73,6 +74,7 @@ def test_the_alert_stream_sends_a_hold_as_soon_as_it_is_indexed(api):
     assert [(h["port"], h["active"]) for h in held] == [("CNSUD", False)]
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_declaration_is_amended_to_a_new_version(api):
     sid = _filed_shipment(api)
     amended = {
@@ -90,6 +92,7 @@ def test_a_declaration_is_amended_to_a_new_version(api):
     assert declaration["digest"] == amended["digest"]
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_doc_verify_checks_a_file_against_the_chain(api, tmp_path):
     sid = _filed_shipment(api)
     document = tmp_path / "invoice.pdf"

@@ -7,7 +7,11 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from tests.api.conftest import NEEDS_CARRIER_ATTESTATION
 from tests.conftest import ROOT
+
+#: Every test here needs shipments registered through the API.
+pytestmark = NEEDS_CARRIER_ATTESTATION
 
 #: The published DCSA document, in the team's shared/ folder beside the clone (CI) or above the worktree.
 SPEC = next(

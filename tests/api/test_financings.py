@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.api.conftest import NEEDS_CARRIER_ATTESTATION
 from tests.api.test_workflow import AMOUNT, FEE_BPS, event
 
 
@@ -20,6 +21,7 @@ def _ids(response) -> list[int]:
     return [f["financingId"] for f in response.json()["data"]]
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_financings_are_read_from_the_index_by_their_parties_and_financiers_see_open_requests(api):
     op = api.shipper.confirmed("POST", "/v1/shipments", api.registration())
     sid = event(op, "ShipmentRegistered")["shipmentId"]
@@ -91,6 +93,7 @@ def test_financings_are_read_from_the_index_by_their_parties_and_financiers_see_
     assert fid in _ids(api.financier.client.get("/v1/financings", params={"state": "OFFERED"}))
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_financing_pages_and_unknown_financings(api):
     op = api.shipper.confirmed("POST", "/v1/shipments", api.registration())
     sid = event(op, "ShipmentRegistered")["shipmentId"]

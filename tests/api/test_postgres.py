@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.api.conftest import running_api
+from tests.api.conftest import NEEDS_CARRIER_ATTESTATION, running_api
 from tests.api.test_writes import wait_status
 from tests.indexer import postgres
 
@@ -26,6 +26,7 @@ def pg_api(api_chain, tmp_path_factory):
             yield running
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_writes_and_reads_on_postgresql(pg_api):
     api = pg_api
     before = api.chain.w3.eth.get_transaction_count(api.shipper.address)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.conftest import NEEDS_CARRIER_ATTESTATION
+
 PROBLEM = "application/problem+json"
 
 
@@ -162,6 +164,7 @@ def test_unknown_routes_and_resources_are_404_problems(api):
     assert_problem(api.shipper.client.get("/v1/ports/HKHKG"), 404, "/problems/not-found")
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_refused_transaction_maps_its_custom_error_to_a_stable_problem_type(api):
     body = api.registration()
     api.shipper.confirmed("POST", "/v1/shipments", body)
@@ -173,6 +176,7 @@ def test_a_refused_transaction_maps_its_custom_error_to_a_stable_problem_type(ap
     assert operation["nonce"] is None  # refused in simulation: no nonce spent
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_caller_without_the_role_gets_the_contracts_authorisation_problem(api):
     response = api.consignee.write("POST", "/v1/shipments", api.registration())
     problem = assert_problem(response, 403, "/problems/shipment-unauthorized")

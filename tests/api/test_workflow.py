@@ -14,7 +14,7 @@ from portlink.deployment.deploy import SETTLEMENT_TOKEN
 from portlink.domain.finance import amount_due
 from web3 import Web3
 
-from tests.api.conftest import Api, Participant
+from tests.api.conftest import NEEDS_CARRIER_ATTESTATION, Api, Participant
 
 AMOUNT = 5_000_000  # HKD 50,000.00
 FEE_BPS = 150
@@ -212,10 +212,12 @@ def journey(api: Api, send) -> None:
     )
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_shipment_from_registration_to_repaid_financing_with_custodial_keys(api):
     journey(api, Custodial())
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_shipment_from_registration_to_repaid_financing_with_wallet_signatures(api):
     journey(api, Wallet())
     time.sleep(0)

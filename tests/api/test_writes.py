@@ -14,6 +14,8 @@ from portlink.deployment.deploy import SHIPMENTS
 from portlink.services.operations import Call, OperationService, request_fingerprint
 from web3.exceptions import TransactionNotFound
 
+from tests.api.conftest import NEEDS_CARRIER_ATTESTATION
+
 
 def wait_status(api, who, op_id: str, statuses: set[str], timeout: float = 30.0) -> dict:
     deadline = time.monotonic() + timeout
@@ -25,6 +27,7 @@ def wait_status(api, who, op_id: str, statuses: set[str], timeout: float = 30.0)
     raise AssertionError(f"operation {op_id} stayed {op['status']}")
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_the_same_key_and_body_replays_the_first_answer(api):
     body = api.registration()
     first = api.shipper.write("POST", "/v1/shipments", body, key="replay-1", confirm="true")
@@ -45,6 +48,7 @@ def test_a_replayed_refusal_is_the_same_problem(api):
     assert first.json() == again.json()
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_the_same_key_with_another_body_is_a_422_problem(api):
     api.shipper.write("POST", "/v1/shipments", api.registration(), key="reused-1")
     response = api.shipper.write("POST", "/v1/shipments", api.registration(), key="reused-1")
@@ -62,6 +66,7 @@ def test_a_duplicate_while_the_first_request_runs_is_a_409_problem(api):
     assert response.json()["type"] == "/problems/request-in-progress"
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_concurrent_duplicates_create_one_operation(api):
     body = api.registration()
     with ThreadPoolExecutor(8) as pool:
@@ -71,6 +76,7 @@ def test_concurrent_duplicates_create_one_operation(api):
     assert all(r.status_code in (200, 202, 409) for r in responses), [r.text for r in responses]
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_fifty_concurrent_writes_through_one_key_all_mine_without_nonce_gaps(api):
     w3 = api.chain.w3
     before = w3.eth.get_transaction_count(api.shipper.address)
@@ -96,6 +102,7 @@ def manual_mining(api):
         w3.provider.make_request("evm_mine", [])
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_dropped_transaction_is_broadcast_again(api, manual_mining):
     w3 = manual_mining
     response = api.shipper.write("POST", "/v1/shipments", api.registration())
@@ -114,6 +121,7 @@ def test_a_dropped_transaction_is_broadcast_again(api, manual_mining):
     assert done["nonce"] == op["nonce"]
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_stuck_transaction_is_replaced_with_higher_fees(api, manual_mining):
     w3 = manual_mining
     response = api.shipper.write("POST", "/v1/shipments", api.registration())
@@ -145,6 +153,7 @@ class CrashingGateway(ChainGateway):
         raise Crash
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_restart_broadcasts_the_stored_transaction_once_and_signs_nothing_again(api):
     rt = api.runtime
     w3 = api.chain.w3
@@ -173,6 +182,7 @@ def test_a_restart_broadcasts_the_stored_transaction_once_and_signs_nothing_agai
     assert after["nonce"] == before + 1  # the allocator went on from there: no gap, no reuse
 
 
+@NEEDS_CARRIER_ATTESTATION
 def test_a_transaction_that_reverts_when_mined_fails_with_its_decoded_error(api, manual_mining):
     from eth_account import Account
 
