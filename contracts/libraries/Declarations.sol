@@ -24,15 +24,14 @@ library Declarations {
 
     /// @notice Whether `port` is the declaration's origin (true) or destination (false); reverts for another port.
     function side(ICustomsClearance.Declaration storage d, bytes32 id, bytes5 port) internal view returns (bool) {
-        checkPort(d, id, port);
-        return port == d.originPort;
+        if (port == d.originPort) return true;
+        if (port == d.destinationPort) return false;
+        revert ICustomsClearance.ClearanceNotDeclarationPort(id, port);
     }
 
     /// @notice Revert unless `port` is the declaration's origin or destination.
     function checkPort(ICustomsClearance.Declaration storage d, bytes32 id, bytes5 port) internal view {
-        if (port != d.originPort && port != d.destinationPort) {
-            revert ICustomsClearance.ClearanceNotDeclarationPort(id, port);
-        }
+        side(d, id, port);
     }
 
     /// @notice Revert unless the declaration data is well formed: a digest, 1 to `maxHsCodes` valid HS codes in
