@@ -17,7 +17,7 @@ export PATH := $(TOOLS)/bin:$(VENV)/bin:$(PATH)
 export SOLCX_BINARY_PATH := $(TOOLS)/solcx
 export APE_DATA_FOLDER := $(TOOLS)/ape
 
-.PHONY: help install build run test check lint typecheck layers slither test-contracts postgres chromium bench screenshots gas-snapshot reset clean
+.PHONY: help install build run test check lint typecheck layers slither test-contracts postgres chromium jq bench screenshots gas-snapshot reset clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -70,7 +70,7 @@ layers: install  ## The backend's import layers (pyproject.toml [tool.importlint
 slither: build  ## Static analysis of the contracts (slither.config.json); fails on medium or high findings
 	slither contracts --fail-medium
 
-test-contracts: build postgres chromium
+test-contracts: build postgres chromium jq
 	ape test tests $(TEST_ARGS)
 
 # The indexer tests run on SQLite and on PostgreSQL; they start a throwaway cluster themselves
@@ -89,6 +89,15 @@ chromium:  ## Install Chromium (and its WebDriver) from Debian if missing
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
 	  else echo "make: Chromium is missing: sudo apt-get install -y chromium chromium-driver"; exit 1; fi; \
+	fi
+
+# The README's first write (run by tests/api/test_first_run.py) joins the carrier's attestation to the shipment
+# with jq.
+jq:  ## Install jq from Debian if missing
+	@if ! command -v jq >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q jq; \
+	  else echo "make: jq is missing: sudo apt-get install -y jq"; exit 1; fi; \
 	fi
 
 screenshots: build chromium  ## Regenerate the console's screenshots in docs/console/ (a seeded chain, real browser)

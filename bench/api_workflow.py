@@ -46,12 +46,14 @@ from portlink.chain.artifacts import load_artifacts  # noqa: E402
 from portlink.chain.client import NodeAccountSigner  # noqa: E402
 from portlink.deployment.deploy import deploy  # noqa: E402
 from portlink.deployment.seed import load_seed  # noqa: E402
+from portlink.domain.eip712 import Eip712Domain  # noqa: E402
+from portlink.manifest import SHIPMENTS  # noqa: E402
 from portlink.services.operations import Write  # noqa: E402
 from portlink.services.runtime import Runtime  # noqa: E402
 from portlink.services.shipments import MilestoneInput, ShipmentService  # noqa: E402
 from web3 import Web3  # noqa: E402
 
-from tests.api.stack import ROLES, Stack, address_of, declaration_of, fund, private_key  # noqa: E402
+from tests.api.stack import ROLES, Stack, address_of, attested, declaration_of, fund, private_key  # noqa: E402
 from tests.indexer import postgres  # noqa: E402
 from tests.indexer.activity import container_number  # noqa: E402
 
@@ -74,8 +76,9 @@ STEPS: list[tuple[str, str, Callable[[str, int], Any]]] = [
 ]  # fmt: skip
 
 
-def registration(prefix: str, n: int) -> dict[str, Any]:
-    return {
+def registration(domain: Eip712Domain, prefix: str, n: int) -> dict[str, Any]:
+    """Journey ``n``'s shipment, attested by the carrier for the pilot shipper over the registry's ``domain``."""
+    body = {
         "consignee": address_of("consignee"),
         "carrier": address_of("carrier"),
         "originPort": "CNSHK",
@@ -90,6 +93,7 @@ def registration(prefix: str, n: int) -> dict[str, Any]:
             }
         ],
     }
+    return attested(body, domain, shipper=address_of("shipper"))
 
 
 def shipment_id(carrier: str, reference: str) -> str:
@@ -178,6 +182,7 @@ def run_journeys(
         for replica in range(len(stack.servers))
     }
     counter = iter(range(count))
+    domain = stack.registry_domain()
     lock = threading.Lock()
     run = Run(count, 0.0)
     errors: list[str] = []
@@ -214,7 +219,7 @@ def run_journeys(
                 return
             started = time.perf_counter()
             try:
-                body = registration(prefix, n)
+                body = registration(domain, prefix, n)
                 op = write("shipper", replica, "/v1/shipments", body)
                 (event,) = [e for e in op["result"]["events"] if e["event"] == "ShipmentRegistered"]
                 sid = event["args"]["shipmentId"]
@@ -249,10 +254,15 @@ def run_journeys(
 
 def planned_journey(runtime: Runtime, prefix: str, n: int) -> list[tuple[str, Write]]:
     """The writes the services plan for journey ``n`` (the same calls the API sends), with their senders."""
-    body = registration(prefix, n)
+    body = registration(runtime.views.eip712_domain(SHIPMENTS), prefix, n)
     sid = shipment_id(address_of("carrier"), body["transportDocumentReference"])
     sid_bytes = bytes.fromhex(sid[2:])
-    writes: list[tuple[str, Write]] = [("shipper", runtime.shipments.register(ShipmentCreate(**body).draft()))]
+    created = ShipmentCreate(**body)
+    attestation = created.carrierAttestation
+    register = runtime.shipments.register(
+        created.draft(), attestation.deadline, bytes.fromhex(attestation.signature[2:])
+    )
+    writes: list[tuple[str, Write]] = [("shipper", register)]
     for role, path, make in STEPS:
         payload = make(sid, n)
         if path.endswith("/milestones"):

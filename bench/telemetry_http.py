@@ -25,6 +25,7 @@ from portlink.deployment.deploy import deploy
 from portlink.deployment.seed import load_seed
 from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.iot import DeviceKind, Reading, Rule, Rules, reading_typed_data
+from portlink.domain.shipments import BillOfLading, bill_of_lading_typed_data
 from portlink.manifest import IOT, SHIPMENTS
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
@@ -88,7 +89,13 @@ def http_rate(root: Path, readings: int, devices: int, batch: int) -> dict[str, 
         container = "CSQU3054383"
         boxes = [(container.encode(), 20_000, [b"SL1".ljust(16, b"\0")])]
         registration = (consignee, carrier, b"CNSHK", b"CNSUD", "BENCH0001", bytes(32), boxes)
-        _send(w3, _key(SHIPPER), registry.functions.register(registration))
+        shipper = Account.from_key(_key(SHIPPER)).address
+        bill = bill_of_lading_typed_data(
+            Eip712Domain.from_erc5267(registry.functions.eip712Domain().call()),
+            BillOfLading(carrier, "BENCH0001", shipper, consignee, "CNSHK", "CNSUD", (container,), 2**48),
+        )
+        attestation = sign_typed_data(_key(7), bill)  # the carrier issued the B/L to the shipper
+        _send(w3, _key(SHIPPER), registry.functions.register(registration, 2**48, attestation))
         sid = registry.functions.shipmentIdOf(carrier, "BENCH0001").call()
         gateway = Account.from_key(_key(GATEWAY)).address
         _send(w3, _key(SHIPPER), iot.functions.authoriseGateway(sid, gateway, True))

@@ -9,10 +9,21 @@ import {UnLocode} from "./libraries/UnLocode.sol";
 /// @title PortLink consortium governance
 /// @notice Proposals and votes of the port authorities; the only account allowed to change the registry.
 /// @dev The electorate is the registry's count of active port authorities at the time of each vote, so a
-/// suspension shrinks it at once. A proposal is carried out by the vote that gives it a strict majority; if the
-/// registry then refuses the change (say the member was admitted by an earlier proposal meanwhile) the proposal
-/// ends `Failed` with the registry's revert data in the event, and the vote still stands.
+/// suspension shrinks it at once, and the tally is counted again at each vote over the proposal's voters: only the
+/// votes of voters that are active port authorities at that moment count. A vote of an authority suspended (or
+/// stripped of the role) since it voted does not count while it stays so. A proposal is carried out by the vote
+/// that gives it a strict majority; if the registry then refuses the change (say the member was admitted by an
+/// earlier proposal meanwhile) the proposal ends `Failed` with the registry's revert data in the event, and the vote
+/// still stands. The recount loops over the proposal's voters: at most one per port authority that held the role
+/// while the proposal was open, and ports are only added by vote.
 contract ConsortiumGovernance is IConsortiumGovernance {
+    /// @dev How a voter voted on a proposal.
+    enum Ballot {
+        None,
+        For,
+        Against
+    }
+
     // ------------------------------------------------------------------ storage
 
     /// @notice The registry governed; it names this contract as its governance.
@@ -20,21 +31,19 @@ contract ConsortiumGovernance is IConsortiumGovernance {
 
     uint256 private _proposalCount;
     mapping(uint256 proposalId => Proposal) private _proposals;
-    mapping(uint256 proposalId => mapping(address voter => bool)) private _voted;
+    mapping(uint256 proposalId => mapping(address voter => Ballot)) private _ballots;
+    mapping(uint256 proposalId => address[]) private _voters;
 
     /// @param registry_ The consortium registry, which must name this contract as its governance.
     constructor(address registry_) {
-        if (registry_ == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
-        if (IConsortiumRegistry(registry_).governance() != address(this)) {
-            revert IConsortiumRegistry.ConsortiumOnlyGovernance(address(this));
-        }
+        if (registry_ == address(0)) revert GovernanceZeroAddress();
+        address named = IConsortiumRegistry(registry_).governance();
+        if (named != address(this)) revert GovernanceNotRegistryGovernance(registry_, named);
         _registry = IConsortiumRegistry(registry_);
     }
 
     modifier onlyPortAuthority() {
-        if (!_registry.hasRole(ConsortiumRoles.PORT_AUTHORITY, msg.sender)) {
-            revert GovernanceNotPortAuthority(msg.sender);
-        }
+        _requirePortAuthority(msg.sender);
         _;
     }
 
@@ -49,7 +58,7 @@ contract ConsortiumGovernance is IConsortiumGovernance {
         _requireAccount(account);
         _requireName(name);
         if (role != bytes32(0)) _requireRole(role, port);
-        else if (port != bytes5(0)) revert IConsortiumRegistry.ConsortiumRoleIsGlobal(role, port);
+        else if (port != bytes5(0)) revert GovernanceRoleIsGlobal(role, port);
         Proposal storage p = _newProposal(ProposalKind.AddMember);
         p.account = account;
         p.name = name;
@@ -67,7 +76,7 @@ contract ConsortiumGovernance is IConsortiumGovernance {
         string calldata authorityName,
         string calldata authorityOrgId
     ) external onlyPortAuthority returns (uint256 proposalId) {
-        if (!UnLocode.isValid(code)) revert IConsortiumRegistry.ConsortiumInvalidUnLocode(code);
+        if (!UnLocode.isValid(code)) revert GovernanceInvalidUnLocode(code);
         _requireName(name);
         _requireAccount(authority);
         if (!_registry.isActiveMember(authority)) _requireName(authorityName);
@@ -132,6 +141,8 @@ contract ConsortiumGovernance is IConsortiumGovernance {
     function cancel(uint256 proposalId) external {
         Proposal storage p = _requireActive(proposalId);
         if (p.proposer != msg.sender) revert GovernanceNotProposer(proposalId, msg.sender);
+        // A proposer suspended or stripped of its role since has no say over the proposal any more.
+        _requirePortAuthority(msg.sender);
         p.state = ProposalState.Cancelled;
         emit ProposalCancelled(proposalId);
     }
@@ -159,7 +170,7 @@ contract ConsortiumGovernance is IConsortiumGovernance {
 
     /// @inheritdoc IConsortiumGovernance
     function hasVoted(uint256 proposalId, address voter) external view returns (bool) {
-        return _voted[proposalId][voter];
+        return _ballots[proposalId][voter] != Ballot.None;
     }
 
     /// @inheritdoc IConsortiumGovernance
@@ -204,10 +215,10 @@ contract ConsortiumGovernance is IConsortiumGovernance {
 
     function _vote(uint256 proposalId, bool support) private {
         Proposal storage p = _requireActive(proposalId);
-        if (_voted[proposalId][msg.sender]) revert GovernanceAlreadyVoted(proposalId, msg.sender);
-        _voted[proposalId][msg.sender] = true;
-        if (support) ++p.forVotes;
-        else ++p.againstVotes;
+        if (_ballots[proposalId][msg.sender] != Ballot.None) revert GovernanceAlreadyVoted(proposalId, msg.sender);
+        _ballots[proposalId][msg.sender] = support ? Ballot.For : Ballot.Against;
+        _voters[proposalId].push(msg.sender);
+        (p.forVotes, p.againstVotes) = _count(proposalId);
         uint256 electorate = _registry.activeAuthorityCount();
         emit VoteCast(proposalId, msg.sender, support, p.forVotes, p.againstVotes, electorate);
 
@@ -237,6 +248,19 @@ contract ConsortiumGovernance is IConsortiumGovernance {
             if (reason.length == 0 && gasleft() <= gasBefore / 63) revert GovernanceExecutionOutOfGas(proposalId);
             p.state = ProposalState.Failed;
             emit ProposalFailed(proposalId, reason);
+        }
+    }
+
+    /// @dev The votes for and against of the proposal's voters that are active port authorities now.
+    function _count(uint256 proposalId) private view returns (uint32 forVotes, uint32 againstVotes) {
+        address[] storage voters = _voters[proposalId];
+        mapping(address voter => Ballot) storage ballots = _ballots[proposalId];
+        for (uint256 i = 0; i < voters.length; ++i) {
+            address voter = voters[i];
+            // slither-disable-next-line calls-loop (one call per voter; voters are port authorities, added by vote)
+            if (!_registry.hasRole(ConsortiumRoles.PORT_AUTHORITY, voter)) continue;
+            if (ballots[voter] == Ballot.For) ++forVotes;
+            else ++againstVotes;
         }
     }
 
@@ -270,20 +294,24 @@ contract ConsortiumGovernance is IConsortiumGovernance {
         if (current != ProposalState.Active) revert GovernanceProposalNotActive(proposalId, current);
     }
 
+    function _requirePortAuthority(address account) private view {
+        if (!_registry.hasRole(ConsortiumRoles.PORT_AUTHORITY, account)) revert GovernanceNotPortAuthority(account);
+    }
+
     function _requireAccount(address account) private pure {
-        if (account == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
+        if (account == address(0)) revert GovernanceZeroAddress();
     }
 
     function _requireName(string calldata name) private pure {
-        if (bytes(name).length == 0) revert IConsortiumRegistry.ConsortiumEmptyName();
+        if (bytes(name).length == 0) revert GovernanceEmptyName();
     }
 
     function _requireRole(bytes32 role, bytes5 port) private pure {
-        if (!ConsortiumRoles.isKnown(role)) revert IConsortiumRegistry.ConsortiumUnknownRole(role);
+        if (!ConsortiumRoles.isKnown(role)) revert GovernanceUnknownRole(role);
         if (ConsortiumRoles.isPortScoped(role)) {
-            if (port == bytes5(0)) revert IConsortiumRegistry.ConsortiumRoleNeedsPort(role);
+            if (port == bytes5(0)) revert GovernanceRoleNeedsPort(role);
         } else if (port != bytes5(0)) {
-            revert IConsortiumRegistry.ConsortiumRoleIsGlobal(role, port);
+            revert GovernanceRoleIsGlobal(role, port);
         }
     }
 }

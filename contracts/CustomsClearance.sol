@@ -10,7 +10,7 @@ import {ICustomsClearance} from "./interfaces/ICustomsClearance.sol";
 import {IIoTMonitor} from "./interfaces/IIoTMonitor.sol";
 import {IShipmentRegistry} from "./interfaces/IShipmentRegistry.sol";
 import {ConsortiumRoles} from "./libraries/ConsortiumRoles.sol";
-import {CustomsCodes} from "./libraries/CustomsCodes.sol";
+import {Declarations} from "./libraries/Declarations.sol";
 
 /// @title PortLink dual-sign customs clearance
 /// @notice Combined declarations, decisions of origin and destination customs (signed in a wallet and relayed, or
@@ -19,8 +19,11 @@ import {CustomsCodes} from "./libraries/CustomsCodes.sol";
 /// OpenZeppelin's SignatureChecker (ECDSA with low-s only and 65-byte signatures for EOAs, ERC-1271 for contract
 /// wallets) against the EIP-712 domain of this contract and chain; nonces are OpenZeppelin's keyed nonces, so an
 /// officer may keep independent lanes (the backend uses one lane per declaration) and relayers need not order
-/// decisions across declarations.
+/// decisions across declarations. What a declaration may become is the `Declarations` library's; this contract
+/// keeps roles, brokers, signatures and what holds a shipment in the other contracts.
 contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
+    using Declarations for Declaration;
+
     // ------------------------------------------------------------------ constants
 
     /// @notice The EIP-712 type an officer signs.
@@ -30,6 +33,9 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
     );
     /// @notice HS codes one declaration may list (a bound on the validation loop).
     uint256 public constant MAX_HS_CODES = 50;
+
+    uint256 private constant _FILED = 1 << uint8(DeclarationState.Filed);
+    uint256 private constant _OPEN = _FILED | (1 << uint8(DeclarationState.Rejected));
 
     // ------------------------------------------------------------------ storage
 
@@ -41,9 +47,12 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
     mapping(address shipper => mapping(address broker => bool)) private _brokers;
 
     /// @param shipments_ The shipment registry; its consortium registry answers every role question.
-    /// @param iot_ The IoT monitor; a shipment with open alerts there is not cleared.
+    /// @param iot_ The IoT monitor; a shipment with open alerts there is not cleared. It must name this contract as
+    /// its customs (it is deployed just before, with this contract's address predicted).
     constructor(address shipments_, address iot_) EIP712("PortLink Customs Clearance", "1") {
-        if (shipments_ == address(0) || iot_ == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
+        if (shipments_ == address(0) || iot_ == address(0)) revert ClearanceZeroAddress();
+        address monitorCustoms = IIoTMonitor(iot_).customs();
+        if (monitorCustoms != address(this)) revert ClearanceMonitorMismatch(iot_, monitorCustoms);
         _shipments = IShipmentRegistry(shipments_);
         _iot = IIoTMonitor(iot_);
         _consortium = IConsortiumRegistry(IShipmentRegistry(shipments_).consortium());
@@ -70,18 +79,10 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         IShipmentRegistry.Shipment memory s = _shipments.getShipment(shipmentId);
         if (s.state == IShipmentRegistry.ShipmentState.None) revert ClearanceUnknownShipment(shipmentId);
         _requireFiler(declarationId, s.shipper);
-        if (_declarations[declarationId].state != DeclarationState.None) revert ClearanceAlreadyFiled(declarationId);
-        _requireDeclarationData(digest, hsCodes, customsValue, currency);
-
         Declaration storage d = _declarations[declarationId];
-        d.state = DeclarationState.Filed;
-        d.version = 1;
-        d.originPort = s.originPort;
-        d.destinationPort = s.destinationPort;
-        d.shipper = s.shipper;
-        _setData(d, digest, customsValue, currency);
-        emit DeclarationFiled(declarationId, msg.sender, 1, digest, hsCodes, customsValue, currency);
-        emit DeclarationStateChanged(declarationId, DeclarationState.None, DeclarationState.Filed);
+        if (d.state != DeclarationState.None) revert ClearanceAlreadyFiled(declarationId);
+        Declarations.checkData(digest, hsCodes, customsValue, currency, MAX_HS_CODES);
+        d.open(declarationId, s.originPort, s.destinationPort, s.shipper, digest, hsCodes, customsValue, currency);
     }
 
     /// @inheritdoc ICustomsClearance
@@ -94,30 +95,9 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
     ) external returns (uint32 version) {
         Declaration storage d = _requireDeclaration(declarationId);
         _requireFiler(declarationId, d.shipper);
-        DeclarationState previous = d.state;
-        if (previous == DeclarationState.Filed) {
-            if (d.originDecision != Decision.None || d.destinationDecision != Decision.None) {
-                revert ClearanceAmendmentLocked(declarationId, d.version);
-            }
-        } else if (previous != DeclarationState.Rejected) {
-            revert ClearanceUnexpectedState(
-                declarationId, previous, _bit(DeclarationState.Filed) | _bit(DeclarationState.Rejected)
-            );
-        }
-        _requireDeclarationData(digest, hsCodes, customsValue, currency);
-
-        version = d.version + 1;
-        d.version = version;
-        d.state = DeclarationState.Filed;
-        d.originDecision = Decision.None;
-        d.destinationDecision = Decision.None;
-        d.originOfficer = address(0);
-        d.destinationOfficer = address(0);
-        _setData(d, digest, customsValue, currency);
-        emit DeclarationFiled(declarationId, msg.sender, version, digest, hsCodes, customsValue, currency);
-        if (previous != DeclarationState.Filed) {
-            emit DeclarationStateChanged(declarationId, previous, DeclarationState.Filed);
-        }
+        d.checkAmendable(declarationId);
+        Declarations.checkData(digest, hsCodes, customsValue, currency, MAX_HS_CODES);
+        return d.amend(declarationId, digest, hsCodes, customsValue, currency);
     }
 
     // ------------------------------------------------------------------ decisions
@@ -141,7 +121,7 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         }
         // The port and the officer's role are checked before the wallet is asked: an outsider's contract is never
         // called, and a stale or misdirected decision fails on what is wrong with it, not on its signature.
-        _isOrigin(input.declarationId, d, input.port);
+        d.checkPort(input.declarationId, input.port);
         _requireCustoms(input.officer, input.port);
         if (!SignatureChecker.isValidSignatureNow(input.officer, _hashDecision(input), signature)) {
             revert ClearanceInvalidSignature(input.officer);
@@ -162,46 +142,34 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
     /// @inheritdoc ICustomsClearance
     function placeHold(bytes32 declarationId, bytes5 port, bytes32 reasonCode) external {
         Declaration storage d = _requireDeclaration(declarationId);
-        _requireOpen(declarationId, d);
-        bool origin = _isOrigin(declarationId, d, port);
+        d.expect(declarationId, _OPEN);
+        bool origin = d.side(declarationId, port);
         _requireCustoms(msg.sender, port);
         if (reasonCode == bytes32(0)) revert ClearanceReasonRequired();
-        if (origin ? d.originHold : d.destinationHold) revert ClearanceAlreadyHeld(declarationId, port);
-        if (origin) d.originHold = true;
-        else d.destinationHold = true;
-        d.updatedAt = uint64(block.timestamp);
-        emit HoldPlaced(declarationId, port, msg.sender, reasonCode);
+        d.setHold(declarationId, port, origin, true, reasonCode);
     }
 
     /// @inheritdoc ICustomsClearance
     function releaseHold(bytes32 declarationId, bytes5 port) external {
         Declaration storage d = _requireDeclaration(declarationId);
-        _requireOpen(declarationId, d);
-        bool origin = _isOrigin(declarationId, d, port);
+        d.expect(declarationId, _OPEN);
+        bool origin = d.side(declarationId, port);
         _requireCustoms(msg.sender, port);
-        if (!(origin ? d.originHold : d.destinationHold)) revert ClearanceNotHeld(declarationId, port);
-        if (origin) d.originHold = false;
-        else d.destinationHold = false;
-        d.updatedAt = uint64(block.timestamp);
-        emit HoldReleased(declarationId, port, msg.sender);
+        d.setHold(declarationId, port, origin, false, bytes32(0));
         _tryClear(declarationId, d);
     }
 
     /// @inheritdoc ICustomsClearance
     function clear(bytes32 declarationId) external {
         Declaration storage d = _requireDeclaration(declarationId);
-        if (d.state != DeclarationState.Filed) {
-            revert ClearanceUnexpectedState(declarationId, d.state, _bit(DeclarationState.Filed));
-        }
-        if (d.originDecision != Decision.Approve || d.destinationDecision != Decision.Approve) {
-            revert ClearanceApprovalsMissing(declarationId, d.originDecision, d.destinationDecision);
-        }
+        d.expect(declarationId, _FILED);
+        if (!d.approved()) revert ClearanceApprovalsMissing(declarationId, d.originDecision, d.destinationDecision);
         bool discrepancies = _shipments.isHeld(declarationId);
         bool alerts = _iot.openAlerts(declarationId) != 0;
-        if (d.originHold || d.destinationHold || discrepancies || alerts) {
+        if (d.customsHeld() || discrepancies || alerts) {
             revert ClearanceOnHold(declarationId, d.originHold, d.destinationHold, discrepancies, alerts);
         }
-        _clear(declarationId, d);
+        d.clear(declarationId);
     }
 
     // ------------------------------------------------------------------ reads
@@ -232,13 +200,19 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
     }
 
     /// @inheritdoc ICustomsClearance
+    function declarationState(bytes32 declarationId) external view returns (DeclarationState) {
+        return _declarations[declarationId].state;
+    }
+
+    /// @inheritdoc ICustomsClearance
     function isBroker(address shipper, address broker) external view returns (bool) {
         return _brokers[shipper][broker];
     }
 
-    // ------------------------------------------------------------------ private: decisions
+    // ------------------------------------------------------------------ private
 
-    /// @dev Records `officer`'s decision for `port` on the current version, after the checks both paths share.
+    /// @dev Records `officer`'s decision for `port` on the current version, after the checks both paths share, and
+    /// clears the goods if it is the second approval and nothing holds them.
     function _decide(
         bytes32 declarationId,
         Declaration storage d,
@@ -247,68 +221,20 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         bytes32 reasonCode,
         address officer
     ) private {
-        bool origin = _requireDecidable(declarationId, d, port, decision, reasonCode, officer);
-        if (origin) {
-            d.originDecision = decision;
-            d.originOfficer = officer;
-        } else {
-            d.destinationDecision = decision;
-            d.destinationOfficer = officer;
-        }
-        d.updatedAt = uint64(block.timestamp);
-        emit DecisionRecorded(declarationId, port, officer, d.version, decision, reasonCode, msg.sender);
-        if (decision == Decision.Reject) {
-            d.state = DeclarationState.Rejected;
-            emit DeclarationStateChanged(declarationId, DeclarationState.Filed, DeclarationState.Rejected);
-        } else if (decision == Decision.Approve) {
-            _tryClear(declarationId, d);
-        }
-    }
-
-    /// @dev Whether `officer` may make `decision` for `port` now; returns whether `port` is the origin.
-    function _requireDecidable(
-        bytes32 declarationId,
-        Declaration storage d,
-        bytes5 port,
-        Decision decision,
-        bytes32 reasonCode,
-        address officer
-    ) private view returns (bool origin) {
-        if (d.state != DeclarationState.Filed) {
-            revert ClearanceUnexpectedState(declarationId, d.state, _bit(DeclarationState.Filed));
-        }
-        origin = _isOrigin(declarationId, d, port);
+        d.expect(declarationId, _FILED);
+        bool origin = d.side(declarationId, port);
         _requireCustoms(officer, port);
-        if (decision == Decision.None) revert ClearanceInvalidDecision();
-        if (decision == Decision.Reject && reasonCode == bytes32(0)) revert ClearanceReasonRequired();
-        if (officer == d.shipper || officer == d.filer || _brokers[d.shipper][officer]) {
-            revert ClearanceSelfDecision(declarationId, officer);
-        }
-        Decision current = origin ? d.originDecision : d.destinationDecision;
-        // Approval is final for the version (a rejection already left the Filed state); an inspection request may be
-        // followed by approval or rejection, not by another request.
-        if (current == Decision.Approve || current == decision) {
-            revert ClearanceAlreadyDecided(declarationId, port, current);
-        }
-        if (officer == (origin ? d.destinationOfficer : d.originOfficer)) {
-            revert ClearanceSameOfficer(declarationId, officer);
-        }
+        bool party = officer == d.shipper || officer == d.filer || _brokers[d.shipper][officer];
+        d.checkDecision(declarationId, port, origin, decision, reasonCode, officer, party);
+        d.record(declarationId, port, origin, decision, reasonCode, officer);
+        if (decision == Decision.Approve) _tryClear(declarationId, d);
     }
 
     /// @dev Clears the goods if both approvals are in and nothing holds them; otherwise leaves everything as it is.
     function _tryClear(bytes32 declarationId, Declaration storage d) private {
-        if (d.state != DeclarationState.Filed) return;
-        if (d.originDecision != Decision.Approve || d.destinationDecision != Decision.Approve) return;
-        if (d.originHold || d.destinationHold || _shipments.isHeld(declarationId)) return;
+        if (!d.approved() || d.customsHeld() || _shipments.isHeld(declarationId)) return;
         if (_iot.openAlerts(declarationId) != 0) return;
-        _clear(declarationId, d);
-    }
-
-    function _clear(bytes32 declarationId, Declaration storage d) private {
-        d.state = DeclarationState.Cleared;
-        d.updatedAt = uint64(block.timestamp);
-        emit DeclarationStateChanged(declarationId, DeclarationState.Filed, DeclarationState.Cleared);
-        emit DeclarationCleared(declarationId, d.version, d.originOfficer, d.destinationOfficer);
+        d.clear(declarationId);
     }
 
     function _hashDecision(DecisionInput calldata input) private view returns (bytes32) {
@@ -330,20 +256,9 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         );
     }
 
-    // ------------------------------------------------------------------ private: checks
-
     function _requireDeclaration(bytes32 declarationId) private view returns (Declaration storage d) {
         d = _declarations[declarationId];
         if (d.state == DeclarationState.None) revert ClearanceUnknownDeclaration(declarationId);
-    }
-
-    /// @dev Holds may be placed and released while the declaration is not cleared.
-    function _requireOpen(bytes32 declarationId, Declaration storage d) private view {
-        if (d.state == DeclarationState.Cleared) {
-            revert ClearanceUnexpectedState(
-                declarationId, d.state, _bit(DeclarationState.Filed) | _bit(DeclarationState.Rejected)
-            );
-        }
     }
 
     /// @dev The caller is the shipment's shipper (still holding SHIPPER) or a broker it authorised (still active).
@@ -365,38 +280,5 @@ contract CustomsClearance is ICustomsClearance, EIP712, NoncesKeyed {
         if (!_consortium.hasPortRole(ConsortiumRoles.CUSTOMS, port, account)) {
             revert ClearanceUnauthorized(account, ConsortiumRoles.CUSTOMS, port);
         }
-    }
-
-    function _isOrigin(bytes32 declarationId, Declaration storage d, bytes5 port) private view returns (bool) {
-        if (port == d.originPort) return true;
-        if (port == d.destinationPort) return false;
-        revert ClearanceNotDeclarationPort(declarationId, port);
-    }
-
-    function _requireDeclarationData(bytes32 digest, bytes6[] calldata hsCodes, uint128 customsValue, bytes3 currency)
-        private
-        pure
-    {
-        if (digest == bytes32(0)) revert ClearanceInvalidDigest();
-        uint256 count = hsCodes.length;
-        if (count == 0 || count > MAX_HS_CODES) revert ClearanceHsCodeCount(count, MAX_HS_CODES);
-        for (uint256 i = 0; i < count; ++i) {
-            if (!CustomsCodes.isValidHsCode(hsCodes[i])) revert ClearanceInvalidHsCode(hsCodes[i]);
-            if (i > 0 && hsCodes[i] <= hsCodes[i - 1]) revert ClearanceHsCodesUnordered(hsCodes[i]);
-        }
-        if (customsValue == 0) revert ClearanceInvalidValue();
-        if (!CustomsCodes.isValidCurrency(currency)) revert ClearanceInvalidCurrency(currency);
-    }
-
-    function _setData(Declaration storage d, bytes32 digest, uint128 customsValue, bytes3 currency) private {
-        d.digest = digest;
-        d.customsValue = customsValue;
-        d.currency = currency;
-        d.filer = msg.sender;
-        d.updatedAt = uint64(block.timestamp);
-    }
-
-    function _bit(DeclarationState state) private pure returns (uint256) {
-        return 1 << uint8(state);
     }
 }

@@ -6,18 +6,32 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {ICustomsClearance} from "./interfaces/ICustomsClearance.sol";
 import {IIoTMonitor} from "./interfaces/IIoTMonitor.sol";
 import {IShipmentRegistry} from "./interfaces/IShipmentRegistry.sol";
+import {ITradeFinanceEscrow} from "./interfaces/ITradeFinanceEscrow.sol";
 import {ConsortiumRoles} from "./libraries/ConsortiumRoles.sol";
-import {UnLocode} from "./libraries/UnLocode.sol";
+import {MonitoringRules} from "./libraries/MonitoringRules.sol";
 
 /// @title PortLink IoT monitor
 /// @notice Device registry, shipment rules, anchored batches of readings, and the alerts that hold cargo.
 /// @dev Roles come from the consortium registry when each call executes, so a suspended gateway relays nothing
 /// and a customs officer who lost the role resolves nothing. Device signatures are checked with OpenZeppelin's
 /// SignatureChecker (low-s ECDSA for an EOA, ERC-1271 for a contract) against this contract's EIP-712 domain;
-/// batch inclusion with OpenZeppelin's MerkleProof (sorted pairs).
+/// batch inclusion with OpenZeppelin's MerkleProof (sorted pairs). The monitoring lock asks the customs
+/// clearance contract and the escrow, which are deployed after this contract (their addresses predicted) and check
+/// in their constructors that this contract names them.
 contract IoTMonitor is IIoTMonitor, EIP712 {
+    using MonitoringRules for Rules;
+
+    /// @dev Who changes a shipment's monitoring, as far as the lock is concerned.
+    enum Setter {
+        None,
+        Shipper,
+        Customs,
+        Financier
+    }
+
     // ------------------------------------------------------------------ constants
 
     /// @notice The EIP-712 type a device signs.
@@ -29,31 +43,40 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
     /// @notice Seconds a device's clock may run ahead of the chain's.
     uint64 public constant MAX_CLOCK_SKEW = 300;
 
-    uint8 internal constant RULE_TEMPERATURE = 1;
-    uint8 internal constant RULE_SEAL = 2;
-    uint8 internal constant RULE_CORRIDOR = 4;
-    uint8 internal constant RULE_SHOCK = 8;
-    uint8 internal constant ALL_RULES = RULE_TEMPERATURE | RULE_SEAL | RULE_CORRIDOR | RULE_SHOCK;
+    /// @notice The bits of `Rules.enabled` (and of an alert's `rule`).
+    uint8 public constant RULE_TEMPERATURE = MonitoringRules.TEMPERATURE;
+    uint8 public constant RULE_SEAL = MonitoringRules.SEAL;
+    uint8 public constant RULE_CORRIDOR = MonitoringRules.CORRIDOR;
+    uint8 public constant RULE_SHOCK = MonitoringRules.SHOCK;
 
     // ------------------------------------------------------------------ storage
 
     IShipmentRegistry private immutable _shipments;
     IConsortiumRegistry private immutable _consortium;
+    ICustomsClearance private immutable _customs;
+    ITradeFinanceEscrow private immutable _escrow;
 
     mapping(bytes32 deviceId => Device) private _devices;
     mapping(bytes32 shipmentId => Rules) private _rules;
     mapping(bytes32 shipmentId => mapping(address gateway => bool)) private _gateways;
     mapping(bytes32 shipmentId => uint256) private _openAlerts;
+    mapping(bytes32 shipmentId => uint256) private _loosenings;
     mapping(uint256 batchId => Batch) private _batches;
     mapping(uint256 alertId => Alert) private _alerts;
     uint256 private _batchCount;
     uint256 private _alertCount;
 
     /// @param shipments_ The shipment registry; its consortium registry answers every role question.
-    constructor(address shipments_) EIP712("PortLink IoT Monitor", "1") {
-        if (shipments_ == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
+    /// @param customs_ The customs clearance contract (deployed next: its predicted address), whose open
+    /// declarations lock the monitoring of their shipments; its constructor checks that this contract names it.
+    /// @param escrow_ The trade-finance escrow (deployed after customs: its predicted address), whose active
+    /// financings lock the monitoring of their shipments; its constructor checks that this contract names it.
+    constructor(address shipments_, address customs_, address escrow_) EIP712("PortLink IoT Monitor", "1") {
+        if (shipments_ == address(0) || customs_ == address(0) || escrow_ == address(0)) revert IoTZeroAddress();
         _shipments = IShipmentRegistry(shipments_);
         _consortium = IConsortiumRegistry(IShipmentRegistry(shipments_).consortium());
+        _customs = ICustomsClearance(customs_);
+        _escrow = ITradeFinanceEscrow(escrow_);
     }
 
     // ------------------------------------------------------------------ devices
@@ -90,23 +113,31 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         device.shipmentId = shipmentId;
         device.containerIndex = containerIndex;
         device.container = number;
+        device.boundAt = uint64(block.timestamp);
         emit DeviceBound(deviceId, shipmentId, containerIndex, number);
     }
 
     /// @inheritdoc IIoTMonitor
     function authoriseGateway(bytes32 shipmentId, address gateway, bool authorised) external {
-        _requireRuleSetter(shipmentId);
+        Setter setter = _requireRuleSetter(shipmentId);
         if (authorised) _requireGateway(gateway);
+        // Withdrawing an authorisation stops that gateway's breach posts: it loosens the monitoring.
+        bool loosening = !authorised && _gateways[shipmentId][gateway];
+        (bool declarationOpen, uint256 financingId) = _checkLock(shipmentId, setter, loosening);
         _gateways[shipmentId][gateway] = authorised;
         emit GatewayAuthorised(shipmentId, gateway, authorised, msg.sender);
+        if (loosening) _recordLoosening(shipmentId, declarationOpen, financingId);
     }
 
     // ------------------------------------------------------------------ rules
 
     /// @inheritdoc IIoTMonitor
     function setRules(bytes32 shipmentId, Rules calldata rules) external {
-        _requireRuleSetter(shipmentId);
-        _requireValidRules(shipmentId, rules);
+        Setter setter = _requireRuleSetter(shipmentId);
+        if (!MonitoringRules.isValid(rules, MAX_CORRIDOR)) revert IoTInvalidRules(shipmentId);
+        Rules storage current = _rules[shipmentId];
+        bool loosening = current.loosens(rules);
+        (bool declarationOpen, uint256 financingId) = _checkLock(shipmentId, setter, loosening);
         _rules[shipmentId] = rules;
         emit RulesSet(
             shipmentId,
@@ -117,6 +148,7 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
             rules.maxShock,
             rules.corridor
         );
+        if (loosening) _recordLoosening(shipmentId, declarationOpen, financingId);
     }
 
     // ------------------------------------------------------------------ readings
@@ -145,11 +177,15 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         if (reading.timestamp > block.timestamp + MAX_CLOCK_SKEW) {
             revert IoTFutureReading(reading.deviceId, reading.timestamp);
         }
+        // A reading from before the binding (from another shipment, or forged back in time) watches nothing here.
+        if (reading.timestamp < device.boundAt) {
+            revert IoTReadingOutsideBinding(reading.deviceId, reading.timestamp, device.boundAt);
+        }
         _requireOpenShipment(shipmentId);
         if (!SignatureChecker.isValidSignatureNow(device.signer, _hashTypedDataV4(_structHash(reading)), signature)) {
             revert IoTInvalidSignature(reading.deviceId, device.signer);
         }
-        uint8 rule = _brokenRule(_rules[shipmentId], reading.kind, reading.value);
+        uint8 rule = _rules[shipmentId].brokenRule(reading.kind, reading.value);
         if (rule == 0) revert IoTNoBreach(reading.deviceId, reading.sequence);
 
         device.lastSequence = reading.sequence;
@@ -191,6 +227,31 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
     /// @inheritdoc IIoTMonitor
     function shipments() external view returns (address) {
         return address(_shipments);
+    }
+
+    /// @inheritdoc IIoTMonitor
+    function customs() external view returns (address) {
+        return address(_customs);
+    }
+
+    /// @inheritdoc IIoTMonitor
+    function escrow() external view returns (address) {
+        return address(_escrow);
+    }
+
+    /// @inheritdoc IIoTMonitor
+    function monitoringLock(bytes32 shipmentId)
+        external
+        view
+        returns (bool declarationOpen, uint256 financingId, address financier)
+    {
+        declarationOpen = _declarationOpen(shipmentId);
+        (financingId, financier) = _activeFinancing(shipmentId);
+    }
+
+    /// @inheritdoc IIoTMonitor
+    function looseningCount(bytes32 shipmentId) external view returns (uint256) {
+        return _loosenings[shipmentId];
     }
 
     /// @inheritdoc IIoTMonitor
@@ -255,39 +316,6 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
 
     // ------------------------------------------------------------------ private
 
-    /// @dev The rule bit `value` breaks for a reading of `kind`, or 0 if it breaks none of the enabled rules.
-    function _brokenRule(Rules storage rules, DeviceKind kind, int64 value) private view returns (uint8) {
-        uint8 enabled = rules.enabled;
-        if (kind == DeviceKind.Temperature) {
-            bool outside = value < rules.minTemperature || value > rules.maxTemperature;
-            return enabled & RULE_TEMPERATURE != 0 && outside ? RULE_TEMPERATURE : 0;
-        }
-        if (kind == DeviceKind.Seal) return enabled & RULE_SEAL != 0 && value != 1 ? RULE_SEAL : 0;
-        if (kind == DeviceKind.Shock) return enabled & RULE_SHOCK != 0 && value > rules.maxShock ? RULE_SHOCK : 0;
-        // Position: 0 is "in no geofence" (under way on the corridor); anything else must be a listed geofence.
-        if (enabled & RULE_CORRIDOR == 0 || value == 0) return 0;
-        if (value < 0 || value > int64(uint64(type(uint40).max))) return RULE_CORRIDOR;
-        bytes5 zone = bytes5(uint40(uint64(value)));
-        bytes5[] storage corridor = rules.corridor;
-        for (uint256 i = 0; i < corridor.length; ++i) {
-            if (corridor[i] == zone) return 0;
-        }
-        return RULE_CORRIDOR;
-    }
-
-    function _requireValidRules(bytes32 shipmentId, Rules calldata rules) private pure {
-        uint8 enabled = rules.enabled;
-        bool invalid = enabled & ~ALL_RULES != 0;
-        if (enabled & RULE_TEMPERATURE != 0 && rules.minTemperature > rules.maxTemperature) invalid = true;
-        if (enabled & RULE_SHOCK != 0 && rules.maxShock <= 0) invalid = true;
-        uint256 count = rules.corridor.length;
-        if (count > MAX_CORRIDOR || (enabled & RULE_CORRIDOR != 0 && count == 0)) invalid = true;
-        for (uint256 i = 0; i < count && !invalid; ++i) {
-            if (!UnLocode.isValid(rules.corridor[i])) invalid = true;
-        }
-        if (invalid) revert IoTInvalidRules(shipmentId);
-    }
-
     function _structHash(Reading calldata r) private pure returns (bytes32) {
         return keccak256(abi.encode(READING_TYPEHASH, r.deviceId, r.container, r.kind, r.value, r.timestamp, r.sequence));
     }
@@ -301,11 +329,51 @@ contract IoTMonitor is IIoTMonitor, EIP712 {
         _requireGateway(msg.sender);
     }
 
-    /// @dev The caller is the open shipment's shipper (still holding SHIPPER) or CUSTOMS of its origin or destination.
-    function _requireRuleSetter(bytes32 shipmentId) private view {
+    /// @dev Who the caller is to the open shipment: its shipper (still holding SHIPPER), CUSTOMS of its origin or
+    /// destination, or the financier (still holding FINANCIER) of its active financing; reverts for anyone else.
+    function _requireRuleSetter(bytes32 shipmentId) private view returns (Setter) {
         IShipmentRegistry.Shipment memory s = _requireOpenShipment(shipmentId);
-        bool shipper = msg.sender == s.shipper && _consortium.hasRole(ConsortiumRoles.SHIPPER, msg.sender);
-        if (!shipper && !_isCustomsOf(s, msg.sender)) revert IoTNotRuleSetter(shipmentId, msg.sender);
+        if (msg.sender == s.shipper && _consortium.hasRole(ConsortiumRoles.SHIPPER, msg.sender)) return Setter.Shipper;
+        if (_isCustomsOf(s, msg.sender)) return Setter.Customs;
+        (uint256 financingId, address financier) = _activeFinancing(shipmentId);
+        if (financingId != 0 && msg.sender == financier && _consortium.hasRole(ConsortiumRoles.FINANCIER, msg.sender)) {
+            return Setter.Financier;
+        }
+        revert IoTNotRuleSetter(shipmentId, msg.sender);
+    }
+
+    /// @dev Revert if a `loosening` change by `setter` is not allowed under the shipment's locks, and return them
+    /// (for the record) when it loosens: customs may always loosen; with the declaration open nobody else may; with a
+    /// financing active only its financier may; with neither, the shipper may.
+    function _checkLock(bytes32 shipmentId, Setter setter, bool loosening)
+        private
+        view
+        returns (bool declarationOpen, uint256 financingId)
+    {
+        if (!loosening) return (false, 0);
+        declarationOpen = _declarationOpen(shipmentId);
+        (financingId,) = _activeFinancing(shipmentId);
+        if (setter == Setter.Customs) return (declarationOpen, financingId);
+        bool allowed = !declarationOpen && (financingId == 0 ? setter == Setter.Shipper : setter == Setter.Financier);
+        if (!allowed) revert IoTMonitoringLocked(shipmentId, msg.sender, declarationOpen, financingId);
+    }
+
+    /// @dev Counts the loosening (the escrow compares the count at an offer with the count at funding) and records it.
+    function _recordLoosening(bytes32 shipmentId, bool declarationOpen, uint256 financingId) private {
+        ++_loosenings[shipmentId];
+        emit MonitoringLoosened(shipmentId, msg.sender, declarationOpen, financingId);
+    }
+
+    /// @dev Filed or Rejected: not yet cleared, so customs still decide on the shipment.
+    function _declarationOpen(bytes32 shipmentId) private view returns (bool) {
+        ICustomsClearance.DeclarationState state = _customs.declarationState(shipmentId);
+        return state == ICustomsClearance.DeclarationState.Filed || state == ICustomsClearance.DeclarationState.Rejected;
+    }
+
+    /// @dev The shipment's active financing (funded and not yet repaid or refunded) and its financier, or zeros.
+    function _activeFinancing(bytes32 shipmentId) private view returns (uint256 financingId, address financier) {
+        financingId = _escrow.activeFinancingOf(shipmentId);
+        if (financingId != 0) financier = _escrow.getFinancing(financingId).financier;
     }
 
     function _requireOpenShipment(bytes32 shipmentId) private view returns (IShipmentRegistry.Shipment memory s) {

@@ -17,7 +17,7 @@ contract SettlementToken is ERC20, ISettlementToken {
 
     /// @param consortium_ The consortium registry.
     constructor(address consortium_) ERC20("PortLink Settlement HKD", "HKDP") {
-        if (consortium_ == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
+        if (consortium_ == address(0)) revert SettlementZeroAddress();
         _consortium = IConsortiumRegistry(consortium_);
     }
 

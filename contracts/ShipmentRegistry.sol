@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 import {IShipmentRegistry} from "./interfaces/IShipmentRegistry.sol";
 import {ConsortiumRoles} from "./libraries/ConsortiumRoles.sol";
@@ -10,10 +13,17 @@ import {Iso6346} from "./libraries/Iso6346.sol";
 /// @notice Shipments, containers, DCSA milestones, document anchors and the gate-in cross-check.
 /// @dev Roles come from the consortium registry at the time of each call, so a suspended or revoked member is
 /// refused at once. Every loop runs over the containers of one registration (at most `MAX_CONTAINERS`) or the
-/// seals of one container (at most `MAX_SEALS`).
-contract ShipmentRegistry is IShipmentRegistry {
+/// seals of one container (at most `MAX_SEALS`). The carrier's attestation of a registration is checked with
+/// OpenZeppelin's SignatureChecker (low-s ECDSA for an EOA, ERC-1271 for a contract wallet) against this
+/// contract's EIP-712 domain; it needs no nonce, since a shipment id is registered once only.
+contract ShipmentRegistry is IShipmentRegistry, EIP712 {
     // ------------------------------------------------------------------ constants
 
+    /// @notice The EIP-712 type a carrier signs to bind its transport document to a shipper's registration.
+    bytes32 public constant BILL_OF_LADING_TYPEHASH = keccak256(
+        "BillOfLading(address carrier,string transportDocumentReference,address shipper,address consignee,"
+        "bytes5 originPort,bytes5 destinationPort,bytes11[] containers,uint256 deadline)"
+    );
     /// @notice Containers one shipment may carry (a bound on the registration loop).
     uint256 public constant MAX_CONTAINERS = 100;
     /// @notice Seals one container may carry.
@@ -32,15 +42,18 @@ contract ShipmentRegistry is IShipmentRegistry {
     mapping(bytes32 shipmentId => mapping(DocumentType docType => bytes32 digest)) private _latest;
 
     /// @param consortium_ The consortium registry.
-    constructor(address consortium_) {
-        if (consortium_ == address(0)) revert IConsortiumRegistry.ConsortiumZeroAddress();
+    constructor(address consortium_) EIP712("PortLink Shipment Registry", "1") {
+        if (consortium_ == address(0)) revert ShipmentZeroAddress();
         _consortium = IConsortiumRegistry(consortium_);
     }
 
     // ------------------------------------------------------------------ registration
 
     /// @inheritdoc IShipmentRegistry
-    function register(Registration calldata r) external returns (bytes32 shipmentId) {
+    function register(Registration calldata r, uint256 deadline, bytes calldata carrierSignature)
+        external
+        returns (bytes32 shipmentId)
+    {
         if (!_consortium.hasRole(ConsortiumRoles.SHIPPER, msg.sender)) {
             revert ShipmentUnauthorized(msg.sender, ConsortiumRoles.SHIPPER, bytes5(0));
         }
@@ -58,6 +71,11 @@ contract ShipmentRegistry is IShipmentRegistry {
         if (count == 0 || count > MAX_CONTAINERS) revert ShipmentContainerCount(count, MAX_CONTAINERS);
         shipmentId = shipmentIdOf(r.carrier, r.transportDocumentReference);
         if (_shipments[shipmentId].state != ShipmentState.None) revert ShipmentAlreadyRegistered(shipmentId);
+        // The carrier issued this B/L to the caller: without it any shipper could take another's business key.
+        if (block.timestamp > deadline) revert ShipmentExpiredAttestation(deadline);
+        if (!SignatureChecker.isValidSignatureNow(r.carrier, _billOfLadingDigest(r, msg.sender, deadline), carrierSignature)) {
+            revert ShipmentInvalidCarrierSignature(shipmentId, r.carrier);
+        }
 
         _shipments[shipmentId] = Shipment({
             state: ShipmentState.Registered,
@@ -179,6 +197,15 @@ contract ShipmentRegistry is IShipmentRegistry {
     }
 
     /// @inheritdoc IShipmentRegistry
+    function billOfLadingDigest(Registration calldata registration, address shipper, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _billOfLadingDigest(registration, shipper, deadline);
+    }
+
+    /// @inheritdoc IShipmentRegistry
     function shipmentIdOf(address carrier, string calldata transportDocumentReference) public pure returns (bytes32) {
         return keccak256(abi.encode(carrier, transportDocumentReference));
     }
@@ -237,6 +264,33 @@ contract ShipmentRegistry is IShipmentRegistry {
         });
         _openShipmentOf[number] = shipmentId;
         emit ContainerRegistered(shipmentId, index, number, input.declaredGrossKg, input.seals);
+    }
+
+    /// @dev EIP-712: the string hashed, the container numbers as an array of bytes11 (each a word, left-aligned).
+    function _billOfLadingDigest(Registration calldata r, address shipper, uint256 deadline)
+        private
+        view
+        returns (bytes32)
+    {
+        uint256 count = r.containers.length;
+        bytes32[] memory numbers = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            numbers[i] = bytes32(r.containers[i].number);
+        }
+        bytes32 structHash = keccak256(
+            abi.encode(
+                BILL_OF_LADING_TYPEHASH,
+                r.carrier,
+                keccak256(bytes(r.transportDocumentReference)),
+                shipper,
+                r.consignee,
+                r.originPort,
+                r.destinationPort,
+                keccak256(abi.encodePacked(numbers)),
+                deadline
+            )
+        );
+        return _hashTypedDataV4(structHash);
     }
 
     function _requirePort(bytes5 port) private view {

@@ -51,18 +51,23 @@ contract TradeFinanceEscrow is ITradeFinanceEscrow, Pausable, ReentrancyGuard {
     mapping(bytes32 shipmentId => uint256 financingId) private _active;
     mapping(address token => mapping(address account => uint256)) private _credits;
     mapping(address token => uint256) private _owed;
+    /// @dev The IoT monitor's `looseningCount` of the shipment when the financing was offered.
+    mapping(uint256 financingId => uint256) private _looseningsAtOffer;
 
     /// @param customs_ The customs clearance contract; its shipment and consortium registries and its IoT monitor are
-    /// the escrow's.
+    /// the escrow's. The monitor must name this contract as its escrow (it is deployed first, with this contract's
+    /// address predicted), so that a financing of a shipment locks the shipment's monitoring.
     /// @param settlementToken_ The consortium's settlement token, allowlisted unless governance refuses it.
     constructor(address customs_, address settlementToken_) {
         if (customs_ == address(0) || settlementToken_ == address(0)) {
-            revert IConsortiumRegistry.ConsortiumZeroAddress();
+            revert EscrowZeroAddress();
         }
         _customs = ICustomsClearance(customs_);
         _shipments = IShipmentRegistry(ICustomsClearance(customs_).shipments());
         _consortium = IConsortiumRegistry(_shipments.consortium());
         _iot = IIoTMonitor(ICustomsClearance(customs_).iotMonitor());
+        address monitorEscrow = _iot.escrow();
+        if (monitorEscrow != address(this)) revert EscrowMonitorMismatch(address(_iot), monitorEscrow);
         _settlementToken = settlementToken_;
     }
 
@@ -95,6 +100,7 @@ contract TradeFinanceEscrow is ITradeFinanceEscrow, Pausable, ReentrancyGuard {
         Financings.checkTerms(terms, f.product, MAX_FEE_BPS, MAX_TENOR);
 
         f.setTerms(terms, msg.sender);
+        _looseningsAtOffer[financingId] = _iot.looseningCount(f.shipmentId);
         f.moveTo(financingId, FinancingState.Offered);
         emit FinancingOffered(
             financingId,
@@ -148,6 +154,10 @@ contract TradeFinanceEscrow is ITradeFinanceEscrow, Pausable, ReentrancyGuard {
         bytes32 shipmentId = f.shipmentId;
         _requireNotFinanced(shipmentId);
         if (f.product == Product.TaxRebate && !_customs.isCleared(shipmentId)) revert EscrowNotCleared(shipmentId);
+        // The financier offered on the monitoring as it was then; from funding on it is locked (IoTMonitor).
+        uint256 loosenings = _iot.looseningCount(shipmentId);
+        uint256 atOffer = _looseningsAtOffer[financingId];
+        if (loosenings != atOffer) revert EscrowMonitoringLoosened(financingId, shipmentId, atOffer, loosenings);
 
         // The shipment is taken before the token is called, so a reentrant token meets a financed shipment (and the
         // guard); the amounts are recorded once the balance delta is known.

@@ -29,6 +29,25 @@ def call_then_send(w3: Any, sender: str, contract: Any, function: str, args: lis
     return receipt
 
 
+def call_then_send_at(
+    w3: Any, sender: str, contract: Any, function: str, args: list, expected: HexBytes | None, gas: int, timestamp: int
+):
+    """`call_then_send` in a block mined at unix time `timestamp`: the call is made at that time (a block override),
+    then the transaction is mined in a block with that timestamp, so that deadlines are checked to the second."""
+    tx = {"from": sender, "to": contract.address, "data": contract.encode_abi(function, args=args)}
+    response = w3.provider.make_request("eth_call", [tx, "latest", {}, {"time": hex(timestamp)}])
+    if "error" in response:
+        refusal = HexBytes(response["error"].get("data", "0x"))
+        assert expected is not None, f"{function} by {sender} reverted {refusal.hex()}, expected success"
+        assert refusal == expected, f"{function} by {sender} reverted {refusal.hex()}, expected {expected.hex()}"
+    else:
+        assert expected is None, f"{function} by {sender} succeeded, expected a revert {expected.hex()}"
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({**tx, "gas": gas}))
+    assert receipt["status"] == (1 if expected is None else 0), f"{function} by {sender}: mined status differs"
+    return receipt
+
+
 class Reads:
     """View calls encoded once and sent in one JSON-RPC batch: web3's contract layer spends milliseconds a call in
     Python, which over every step of every example would be most of the test's time."""

@@ -6,6 +6,8 @@ pragma solidity ^0.8.20;
 /// role grants and revocations, suspensions and parameters. A proposal passes with a strict majority of the
 /// active port authorities and is carried out by the vote that reaches it; it fails once that majority can no
 /// longer be reached, and expires after the registry's `PROPOSAL_LIFETIME`.
+/// IMPORTANT: votes are counted again at every vote, over the authorities active at that moment: the vote of an
+/// authority suspended or stripped of the role since it voted does not count, for or against.
 interface IConsortiumGovernance {
     // ------------------------------------------------------------------ types
 
@@ -41,6 +43,7 @@ interface IConsortiumGovernance {
         address proposer;
         uint64 createdAt;
         uint64 expiresAt;
+        /// @dev The tally counted at the last vote: votes of the voters that were active port authorities then.
         uint32 forVotes;
         uint32 againstVotes;
         /// @dev The member concerned (for AddPort: the port's authority).
@@ -66,13 +69,28 @@ interface IConsortiumGovernance {
     error GovernanceProposalNotActive(uint256 proposalId, ProposalState state);
     /// @notice Each port authority votes once per proposal.
     error GovernanceAlreadyVoted(uint256 proposalId, address voter);
-    /// @notice Only the proposer may cancel a proposal.
+    /// @notice Only the proposer may cancel a proposal (and only while it is an active port authority).
     error GovernanceNotProposer(uint256 proposalId, address caller);
     /// @notice The vote carrying the proposal ran the registry call out of gas; send it again with more gas (the
     /// proposal stays open and the vote is not counted).
     error GovernanceExecutionOutOfGas(uint256 proposalId);
-    // A malformed proposal (zero account, unknown role, role/port mismatch, invalid UN/LOCODE, empty name) is
-    // refused at once with the registry's own error (`ConsortiumZeroAddress`, `ConsortiumUnknownRole`, ...).
+    /// @notice The registry is the zero address, or a proposal names the zero address as its member or authority.
+    error GovernanceZeroAddress();
+    /// @notice The registry names another account (`governance`) as its governance: deploy the pair together.
+    error GovernanceNotRegistryGovernance(address registry, address governance);
+    /// @notice A proposed member or port has no name.
+    error GovernanceEmptyName();
+    /// @notice `code` is not a structurally valid UN/LOCODE (two letters, then three of A-Z or 2-9).
+    error GovernanceInvalidUnLocode(bytes5 code);
+    /// @notice `role` is not one of the consortium roles.
+    error GovernanceUnknownRole(bytes32 role);
+    /// @notice Customs, terminal and port-authority roles are held per port: name the port.
+    error GovernanceRoleNeedsPort(bytes32 role);
+    /// @notice This role is held globally (or no role is named): pass `bytes5(0)` as the port.
+    error GovernanceRoleIsGlobal(bytes32 role, bytes5 port);
+    // A malformed proposal is refused at once with these errors of the governance's own; what only the registry
+    // can know at execution (a member admitted meanwhile, a parameter out of range) ends the proposal `Failed`
+    // with the registry's error in `ProposalFailed`.
 
     // ------------------------------------------------------------------ events
 
@@ -91,7 +109,8 @@ interface IConsortiumGovernance {
         string authorityName,
         uint64 expiresAt
     );
-    /// @notice A port authority voted; the running tally and the electorate at the time of the vote follow.
+    /// @notice A port authority voted; the tally of the active authorities' votes and the electorate (the active port
+    /// authorities) at the time of the vote follow.
     event VoteCast(
         uint256 indexed proposalId, address indexed voter, bool support, uint32 forVotes, uint32 againstVotes, uint256 electorate
     );
@@ -138,11 +157,12 @@ interface IConsortiumGovernance {
     /// @notice Proposes setting a registry parameter.
     function proposeParameter(bytes32 key, uint256 value) external returns (uint256 proposalId);
 
-    /// @notice Votes for or against an active proposal. The vote that makes a strict majority of the active
-    /// port authorities carries the proposal out in the same transaction.
+    /// @notice Votes for or against an active proposal. The tally is counted again over the voters that are active
+    /// port authorities now; the vote that makes a strict majority of the active port authorities carries the
+    /// proposal out in the same transaction.
     function vote(uint256 proposalId, bool support) external;
 
-    /// @notice Withdraws an active proposal; only its proposer may.
+    /// @notice Withdraws an active proposal; only its proposer may, while it is an active port authority.
     function cancel(uint256 proposalId) external;
 
     // ------------------------------------------------------------------ reads

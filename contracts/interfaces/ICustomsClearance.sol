@@ -82,6 +82,10 @@ interface ICustomsClearance {
 
     // ------------------------------------------------------------------ errors
 
+    /// @notice A constructor argument is the zero address.
+    error ClearanceZeroAddress();
+    /// @notice The IoT monitor names another contract (`monitorCustoms`) as its customs: deploy them as a set.
+    error ClearanceMonitorMismatch(address iotMonitor, address monitorCustoms);
     /// @notice `account` lacks `role` (at `port`, or globally when `port` is zero) for this action.
     error ClearanceUnauthorized(address account, bytes32 role, bytes5 port);
     /// @notice The shipment registry has no such shipment.
@@ -249,6 +253,9 @@ interface ICustomsClearance {
 
     /// @notice Whether the goods are cleared.
     function isCleared(bytes32 declarationId) external view returns (bool);
+
+    /// @notice The state of a declaration (`None` if there is none); Filed and Rejected are open.
+    function declarationState(bytes32 declarationId) external view returns (DeclarationState);
 
     /// @notice Whether `broker` may file for `shipper`.
     function isBroker(address shipper, address broker) external view returns (bool);

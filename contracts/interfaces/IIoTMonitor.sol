@@ -11,6 +11,10 @@ pragma solidity ^0.8.20;
 /// a Merkle tree over the readings' leaves (`readingLeaf`) with their count, so that anyone can prove a reading was
 /// in a batch (`verifyInclusion`); a reading that breaks a rule is posted on its own (`reportBreach`), checked
 /// against the rules on chain and, if it breaks one, raises an alert.
+/// IMPORTANT: while the shipment's declaration is open in `customs()` or a financing of it is active in `escrow()`,
+/// its monitoring is locked: rules and gateway authorisations may be tightened by the shipper, customs or the
+/// financier, but loosened only by customs of the shipment's origin or destination (or, with no declaration open,
+/// by the active financing's financier). Every loosening emits `MonitoringLoosened`.
 interface IIoTMonitor {
     // ------------------------------------------------------------------ types
 
@@ -58,6 +62,8 @@ interface IIoTMonitor {
         bytes11 container;
         /// @dev The shipment the device is bound to (zero while unbound).
         bytes32 shipmentId;
+        /// @dev Unix time (chain) of the binding to `shipmentId`: readings timestamped before it are refused.
+        uint64 boundAt;
     }
 
     /// @notice A reading as the device signs it (EIP-712 primary type `Reading`).
@@ -112,6 +118,8 @@ interface IIoTMonitor {
 
     // ------------------------------------------------------------------ errors
 
+    /// @notice A constructor argument is the zero address.
+    error IoTZeroAddress();
     /// @notice `account` lacks `role` (at `port`, or globally when `port` is zero) for this action.
     error IoTUnauthorized(address account, bytes32 role, bytes5 port);
     /// @notice The device id is zero, its signer is the zero address, or its kind is None.
@@ -132,9 +140,14 @@ interface IIoTMonitor {
     error IoTUnknownContainer(bytes32 shipmentId, uint256 index);
     /// @notice The shipment's containers have all gated out: nothing left to watch.
     error IoTShipmentCompleted(bytes32 shipmentId);
-    /// @notice Only the shipment's shipper or customs of its origin or destination port set its rules and
-    /// authorise its gateways.
+    /// @notice Only the shipment's shipper, customs of its origin or destination port, or the financier of its
+    /// active financing set its rules and authorise its gateways.
     error IoTNotRuleSetter(bytes32 shipmentId, address account);
+    /// @notice The change loosens the shipment's monitoring (drops or widens a rule, withdraws a gateway) while it
+    /// is locked: its declaration is open (`declarationOpen`) or financing `financingId` is active. Only customs of
+    /// the shipment's origin or destination may loosen it then, or, with no declaration open, that financing's
+    /// financier.
+    error IoTMonitoringLocked(bytes32 shipmentId, address account, bool declarationOpen, uint256 financingId);
     /// @notice The shipment's shipper or customs has not authorised this gateway to watch the shipment.
     error IoTGatewayNotAuthorised(bytes32 shipmentId, address gateway);
     /// @notice The rules are inconsistent: unknown bits, an empty or reversed range, or a corridor too long or
@@ -146,6 +159,9 @@ interface IIoTMonitor {
     error IoTStaleSequence(bytes32 deviceId, uint64 sequence, uint64 lastSequence);
     /// @notice The reading's timestamp lies more than `MAX_CLOCK_SKEW` seconds in the future.
     error IoTFutureReading(bytes32 deviceId, uint64 timestamp);
+    /// @notice The reading was taken before the device was bound to its shipment (`boundAt`): it belongs to no
+    /// watch of this shipment and raises nothing.
+    error IoTReadingOutsideBinding(bytes32 deviceId, uint64 timestamp, uint64 boundAt);
     /// @notice The signature is not the device signer's for this reading.
     error IoTInvalidSignature(bytes32 deviceId, address signer);
     /// @notice The reading breaks none of the shipment's rules, so it is not posted on chain (anchor it in a batch).
@@ -183,6 +199,11 @@ interface IIoTMonitor {
         int64 maxShock,
         bytes5[] corridor
     );
+    /// @notice `loosenedBy` loosened the shipment's monitoring (the `RulesSet` or `GatewayAuthorised` just before
+    /// says how); `declarationOpen` and `financingId` (0 for none) are the locks it was under.
+    event MonitoringLoosened(
+        bytes32 indexed shipmentId, address indexed loosenedBy, bool declarationOpen, uint256 financingId
+    );
     /// @notice A gateway anchored a batch of `count` readings whose Merkle root is `root`.
     event BatchAnchored(uint256 indexed batchId, address indexed gateway, bytes32 root, uint32 count);
     /// @notice A breaching reading was accepted on chain (relayed by `gateway`).
@@ -215,14 +236,17 @@ interface IIoTMonitor {
     function bindDevice(bytes32 deviceId, bytes32 shipmentId, uint16 containerIndex) external;
 
     /// @notice Authorise `gateway` (or withdraw its authorisation) to bind devices to the shipment and post their
-    /// breaches: a gateway cannot hold cargo nobody asked it to watch. Caller: the shipment's shipper, or CUSTOMS of
-    /// its origin or destination port.
+    /// breaches: a gateway cannot hold cargo nobody asked it to watch. Caller: the shipment's shipper, CUSTOMS of
+    /// its origin or destination port, or the financier of its active financing. Withdrawing an authorisation
+    /// loosens the monitoring: see `IoTMonitoringLocked`.
     function authoriseGateway(bytes32 shipmentId, address gateway, bool authorised) external;
 
     // ------------------------------------------------------------------ rules
 
-    /// @notice Set the shipment's rules, replacing earlier ones. Caller: its shipper, or CUSTOMS of its origin or
-    /// destination port. At most `MAX_CORRIDOR` geofences.
+    /// @notice Set the shipment's rules, replacing earlier ones. Caller: its shipper, CUSTOMS of its origin or
+    /// destination port, or the financier of its active financing. At most `MAX_CORRIDOR` geofences. Rules that
+    /// drop a rule bit, widen the temperature range, raise the shock limit or add a geofence to the corridor loosen
+    /// the monitoring: see `IoTMonitoringLocked`.
     function setRules(bytes32 shipmentId, Rules calldata rules) external;
 
     // ------------------------------------------------------------------ readings
@@ -232,9 +256,9 @@ interface IIoTMonitor {
     function anchorBatch(bytes32 root, uint32 count) external returns (uint256 batchId);
 
     /// @notice Post a reading that breaks a rule of its shipment: checks the device (active, bound, this
-    /// container and kind), the gateway's authorisation for the shipment, the sequence, the clock, the device's
-    /// signature and the rule, then raises an alert that holds the shipment. Caller: the device's gateway. Returns
-    /// the alert id.
+    /// container and kind), the gateway's authorisation for the shipment, the sequence, the clock (not ahead of the
+    /// chain, not before the device's binding), the device's signature and the rule, then raises an alert that
+    /// holds the shipment. Caller: the device's gateway. Returns the alert id.
     function reportBreach(Reading calldata reading, bytes calldata signature) external returns (uint256 alertId);
 
     /// @notice Resolve an open alert. Caller: CUSTOMS of the shipment's origin or destination port.
@@ -244,6 +268,23 @@ interface IIoTMonitor {
 
     /// @notice The shipment registry (and through it the consortium registry) this contract trusts.
     function shipments() external view returns (address);
+
+    /// @notice The customs clearance contract whose open declarations lock a shipment's monitoring.
+    function customs() external view returns (address);
+
+    /// @notice The trade-finance escrow whose active financings lock a shipment's monitoring.
+    function escrow() external view returns (address);
+
+    /// @notice How many times the shipment's monitoring was loosened (by anyone): the escrow refuses to fund a
+    /// financing whose shipment's monitoring was loosened since the offer.
+    function looseningCount(bytes32 shipmentId) external view returns (uint256);
+
+    /// @notice What locks the shipment's monitoring now: an open declaration, and the active financing (0 if none)
+    /// with its financier.
+    function monitoringLock(bytes32 shipmentId)
+        external
+        view
+        returns (bool declarationOpen, uint256 financingId, address financier);
 
     /// @notice The EIP-712 hash a device signs for `reading` (what `eth_signTypedData_v4` signs).
     function readingDigest(Reading calldata reading) external view returns (bytes32);

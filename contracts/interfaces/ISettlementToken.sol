@@ -8,6 +8,8 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 /// unit is one HK cent (2 decimals, as the customs values and the bank's ledger count), minted against deposits by a
 /// SETTLEMENT_ISSUER member and burnt when redeemed.
 interface ISettlementToken is IERC20Metadata {
+    /// @notice The consortium registry given to the constructor is the zero address.
+    error SettlementZeroAddress();
     /// @notice `account` lacks the SETTLEMENT_ISSUER role (or is suspended).
     error SettlementNotIssuer(address account);
     /// @notice Minting or redeeming zero is refused (it would only clutter the audit trail).

@@ -6,7 +6,10 @@ pragma solidity ^0.8.20;
 /// DCSA Track & Trace milestones, anchored documents, and the automatic cross-check of declared against observed
 /// weight and seals at gate-in.
 /// @dev A shipment's id is its canonical business key, `keccak256(abi.encode(carrier, transportDocumentReference))`:
-/// one transport document (B/L) of one carrier is one shipment, forever. Equipment milestones (GTIN, LOAD, DISC,
+/// one transport document (B/L) of one carrier is one shipment, forever. Since whoever registers a B/L first holds
+/// that key (and with it the right to finance the shipment), the carrier that issued the B/L binds it to its
+/// shipper: the shipper registers with the carrier's EIP-712 `BillOfLading` attestation (domain from ERC-5267
+/// `eip712Domain()`), which names the shipper, consignee, ports and container numbers. Equipment milestones (GTIN, LOAD, DISC,
 /// GTOT) are recorded per container and move the shipment on once every container has had them; transport
 /// milestones (DEPA, ARRI) are recorded once per shipment by its carrier.
 interface IShipmentRegistry {
@@ -115,6 +118,8 @@ interface IShipmentRegistry {
 
     // ------------------------------------------------------------------ errors
 
+    /// @notice A constructor argument is the zero address.
+    error ShipmentZeroAddress();
     /// @notice `account` lacks `role` (at `port`, or globally when `port` is zero) for this action.
     error ShipmentUnauthorized(address account, bytes32 role, bytes5 port);
     /// @notice Only the shipment's own carrier may record its transport events.
@@ -129,6 +134,12 @@ interface IShipmentRegistry {
     error ShipmentInvalidTransportDocument(string transportDocumentReference);
     /// @notice This carrier's transport document is already registered (business keys never repeat).
     error ShipmentAlreadyRegistered(bytes32 shipmentId);
+    /// @notice The carrier's attestation expired at `deadline`.
+    error ShipmentExpiredAttestation(uint256 deadline);
+    /// @notice The signature is not the carrier's `BillOfLading` attestation of this registration by this shipper
+    /// (malformed, another signer, another shipper, consignee, port or container list, or an ERC-1271 wallet that
+    /// did not return the magic value).
+    error ShipmentInvalidCarrierSignature(bytes32 shipmentId, address carrier);
     /// @notice A shipment has 1 to `MAX_CONTAINERS` containers.
     error ShipmentContainerCount(uint256 count, uint256 max);
     /// @notice Not a valid ISO 6346 number (format or check digit).
@@ -214,8 +225,13 @@ interface IShipmentRegistry {
 
     // ------------------------------------------------------------------ registration
 
-    /// @notice Register a shipment. Caller: a SHIPPER. Returns its id (the business key).
-    function register(Registration calldata registration) external returns (bytes32 shipmentId);
+    /// @notice Register a shipment. Caller: a SHIPPER, holding the carrier's attestation: `carrierSignature` is the
+    /// carrier's EIP-712 signature of `BillOfLading(carrier, transportDocumentReference, shipper (the caller),
+    /// consignee, originPort, destinationPort, containers (their ISO 6346 numbers, in order), deadline)`, from its
+    /// key (ECDSA) or its contract wallet (ERC-1271), valid until `deadline`. Returns the id (the business key).
+    function register(Registration calldata registration, uint256 deadline, bytes calldata carrierSignature)
+        external
+        returns (bytes32 shipmentId);
 
     // ------------------------------------------------------------------ milestones
 
@@ -251,6 +267,13 @@ interface IShipmentRegistry {
 
     /// @notice The consortium registry asked for roles and the weight tolerance.
     function consortium() external view returns (address);
+
+    /// @notice The EIP-712 hash the carrier signs to let `shipper` register `registration` until `deadline` (what
+    /// `eth_signTypedData_v4` signs).
+    function billOfLadingDigest(Registration calldata registration, address shipper, uint256 deadline)
+        external
+        view
+        returns (bytes32);
 
     /// @notice The id of a carrier's transport document: `keccak256(abi.encode(carrier, reference))`.
     function shipmentIdOf(address carrier, string calldata transportDocumentReference)

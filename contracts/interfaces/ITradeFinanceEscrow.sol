@@ -137,6 +137,9 @@ interface ITradeFinanceEscrow {
     error EscrowOfferExpired(uint256 financingId, uint64 fundBy);
     /// @notice The offer can still be funded until `fundBy`.
     error EscrowOfferNotExpired(uint256 financingId, uint64 fundBy);
+    /// @notice The shipment's monitoring was loosened (`IoTMonitor.looseningCount` went from `atOffer` to `current`) since
+    /// the terms were offered: the financier offered on monitoring that is no longer in force. Cancel and offer again.
+    error EscrowMonitoringLoosened(uint256 financingId, bytes32 shipmentId, uint256 atOffer, uint256 current);
     /// @notice A tax-rebate advance is funded only after full customs clearance.
     error EscrowNotCleared(bytes32 shipmentId);
     /// @notice The release condition is not met on chain.
@@ -156,8 +159,11 @@ interface ITradeFinanceEscrow {
     error EscrowNothingReceived(address token);
     /// @notice The account has nothing to withdraw in this token.
     error EscrowNothingToWithdraw(address token, address account);
-    /// @notice The zero address is not a recipient.
+    /// @notice The zero address is not a recipient (nor a constructor argument).
     error EscrowZeroAddress();
+    /// @notice The IoT monitor of the customs contract names another contract (`monitorEscrow`) as its escrow:
+    /// deploy them as a set.
+    error EscrowMonitorMismatch(address iotMonitor, address monitorEscrow);
 
     // ------------------------------------------------------------------ events
 
@@ -230,8 +236,9 @@ interface ITradeFinanceEscrow {
     function expire(uint256 financingId) external;
 
     /// @notice Pay the principal into the escrow (the caller approved it to the escrow first). Caller: the financier,
-    /// by `fundBy`, while not paused. Refused if the shipment has another active financing; a tax-rebate advance
-    /// needs the goods cleared. Credits what arrived.
+    /// by `fundBy`, while not paused. Refused if the shipment has another active financing, or if its monitoring was
+    /// loosened since the offer (`EscrowMonitoringLoosened`); a tax-rebate advance needs the goods cleared. Credits
+    /// what arrived; from then the shipment's monitoring is locked (`IoTMonitor`).
     function fund(uint256 financingId) external;
 
     /// @notice Credit the funds to the exporter once the condition is met and no IoT alert is open on the shipment,

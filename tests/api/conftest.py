@@ -19,10 +19,11 @@ import pytest
 import uvicorn
 from eth_account import Account
 from portlink.api.app import create_app
+from portlink.manifest import SHIPMENTS
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
 
-from tests.api.stack import PASSPHRASE, ROLES, fund, private_key, write_keystore
+from tests.api.stack import PASSPHRASE, ROLES, attested, fund, private_key, write_keystore
 from tests.conftest import ROOT
 from tests.deployment.test_cli import PORTLINK
 from tests.deployment.test_deploy import _free_port
@@ -76,8 +77,16 @@ class Api:
             time.sleep(0.05)
         raise AssertionError(f"the index did not reach block {target}")
 
-    def registration(self, containers: int = 1, owner: str = "APU") -> dict[str, Any]:
-        """A valid new shipment body (unique containers and B/L)."""
+    def attestation(self, body: dict[str, Any], shipper: str | None = None, deadline: int | None = None) -> dict:
+        """The carrier's ``carrierAttestation`` of registration ``body`` by ``shipper`` (default: the pilot
+        shipper), signed in its wallet (its key here) over the registry's EIP-712 domain."""
+        domain = self.runtime.views.eip712_domain(SHIPMENTS)
+        signed = attested(body, domain, shipper=shipper or self.shipper.address, deadline=deadline)
+        return dict(signed["carrierAttestation"])
+
+    def registration(self, containers: int = 1, owner: str = "APU", shipper: str | None = None) -> dict[str, Any]:
+        """A valid new shipment body (unique containers and B/L), attested by the carrier for ``shipper`` (default:
+        the pilot shipper)."""
         self.serial += 1
         boxes = []
         for _ in range(containers):
@@ -89,7 +98,7 @@ class Api:
                     "seals": [f"SL{self.serial:08d}"],
                 }
             )
-        return {
+        body: dict[str, Any] = {
             "consignee": self.consignee.address,
             "carrier": self.carrier.address,
             "originPort": "CNSHK",
@@ -97,7 +106,10 @@ class Api:
             "transportDocumentReference": f"{owner}{self.serial:08d}",
             "documentsDigest": "0x" + f"{self.serial:064x}",
             "containers": boxes,
+            "carrierAttestation": {"deadline": 1, "signature": "0x" + "00" * 65},
         }
+        body["carrierAttestation"] = self.attestation(body, shipper)
+        return body
 
 
 def env_of(api: Api, **extra: str) -> dict[str, str]:

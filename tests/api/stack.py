@@ -18,10 +18,15 @@ from typing import Any
 import httpx
 from eth_account import Account
 from eth_utils.crypto import keccak
+from portlink.api.routes.shipments import ShipmentCreate
+from portlink.domain.eip712 import Eip712Domain, sign_typed_data
+from portlink.domain.shipments import BillOfLading, bill_of_lading_typed_data
+from portlink.manifest import SHIPMENTS, load_abi, load_manifest
 from portlink.pilot.stack import DEV_MNEMONIC, dev_key
 from portlink.pilot.stack import ROLES as PILOT_ROLES
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
+from web3 import Web3
 
 from tests.indexer.postgres import free_port
 
@@ -55,6 +60,26 @@ def sse_events(response: httpx.Response) -> Iterator[dict[str, str]]:
         elif not line and "data" in event:
             yield event
             event = {}
+
+
+def registry_domain(w3: Any, manifest_path: Path) -> Eip712Domain:
+    """The shipment registry's EIP-712 domain, as it reports it (ERC-5267)."""
+    manifest = load_manifest(manifest_path)
+    registry = manifest.contract(SHIPMENTS)
+    contract = w3.eth.contract(address=registry.address, abi=load_abi(manifest_path, registry))
+    return Eip712Domain.from_erc5267(contract.functions.eip712Domain().call())
+
+
+def attested(body: dict[str, Any], domain: Eip712Domain, *, shipper: str, deadline: int | None = None) -> dict:
+    """Registration ``body`` with the pilot carrier's ``carrierAttestation`` of it for ``shipper``, signed with the
+    carrier's key as its wallet would (valid for a year unless ``deadline`` is given)."""
+    draft = ShipmentCreate.model_validate({**body, "carrierAttestation": _PLACEHOLDER}).draft()
+    bill = BillOfLading.of(draft, shipper, deadline or int(time.time()) + 365 * 86400)
+    signature = sign_typed_data(private_key(ROLES["carrier"]), bill_of_lading_typed_data(domain, bill))
+    return {**body, "carrierAttestation": {"deadline": bill.deadline, "signature": "0x" + signature.hex()}}
+
+
+_PLACEHOLDER = {"deadline": 1, "signature": "0x" + "00" * 65}
 
 
 def address_of(role: str) -> str:
@@ -164,6 +189,7 @@ class Stack:
     indexer: Process | None = None
     servers: list[Replica] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
+    _domain: Eip712Domain | None = None
 
     def env(self) -> dict[str, str]:
         return {
@@ -195,6 +221,12 @@ class Stack:
             server.wait_ready()
         self._issue_keys()
         return self
+
+    def registry_domain(self) -> Eip712Domain:
+        """The shipment registry's EIP-712 domain (what the carrier's attestations are signed over)."""
+        if self._domain is None:
+            self._domain = registry_domain(Web3(Web3.HTTPProvider(self.rpc_url)), self.manifest_path)
+        return self._domain
 
     def runtime(self) -> Runtime:
         """A runtime on the stack's database (not started: for keys and for looking at the rows)."""

@@ -116,7 +116,14 @@ def test_make_run_then_the_readmes_first_write_succeeds_and_a_restart_keeps_ever
         assert "PUBLIC TEST KEYS" in text
         assert "custodial keys of the 14 pilot members and of the relayer" in text
         assert f"API keys       {keys_file} (14 new)" in text
-        written, listed = _run_readme(folder, env)
+        attested, written, listed = _run_readme(folder, env)
+    assert attested.strip() == ""  # the attestation went to attestation.json, which jq joined to the shipment
+    attestation = json.loads((folder / "attestation.json").read_text())
+    assert attestation["shipper"] == SHIPPER
+    assert (
+        json.loads((folder / "shipment.json").read_text())["carrierAttestation"]["signature"]
+        == attestation["signature"]
+    )
     operation = json.loads(written)
     assert operation["status"] == "Succeeded", operation
     assert operation["signing"] == "custodial"
@@ -141,7 +148,7 @@ def test_make_run_then_the_readmes_first_write_succeeds_and_a_restart_keeps_ever
 
     with make_run(folder, env) as out:  # the same chain, the same keys, the shipment still there
         assert f"API keys       {keys_file} (none new)" in "".join(out)
-        again, listed = _run_readme(folder, env)
+        _, again, listed = _run_readme(folder, env)  # a fixed deadline: the same attestation, the same request
     assert json.loads(again)["id"] == operation["id"]  # the same Idempotency-Key replays the first answer
     assert [s["transportDocumentReference"] for s in json.loads(listed)["data"]] == ["PLKFIRST0001"]
     assert (

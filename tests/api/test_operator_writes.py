@@ -59,6 +59,36 @@ def test_port_authorities_admit_a_member_by_vote_and_a_proposer_cancels(api: Api
     cancelled = api.shekou_authority.confirmed("POST", f"/v1/proposals/{other_id}/cancellation")
     assert int(event(cancelled, "ProposalCancelled")["proposalId"]) == other_id
 
+    # Every member reads governance: the proposals newest first, with their votes and how they ended.
+    api.synced(cancelled["blockNumber"])
+    listed = api.carrier.client.get("/v1/proposals", params={"limit": 500})
+    assert listed.status_code == 200, listed.text
+    by_id = {p["proposalId"]: p for p in listed.json()["data"]}
+    ids = [p["proposalId"] for p in listed.json()["data"]]
+    assert ids == sorted(ids, reverse=True)
+    admitted = by_id[proposal_id]
+    assert admitted["kind"] == "ADD_MEMBER"
+    assert (admitted["account"], admitted["name"], admitted["role"]) == (newcomer, "Pearl River Lines", "CARRIER")
+    assert admitted["port"] is None
+    assert admitted["state"] == "EXECUTED"
+    assert admitted["proposer"] == api.shekou_authority.address
+    assert [(v["voter"], v["support"]) for v in admitted["votes"]] == [
+        (api.shekou_authority.address, True),
+        (api.shunde_authority.address, True),
+    ]
+    assert (admitted["forVotes"], admitted["againstVotes"]) == (2, 0)
+    assert admitted["electorate"] >= 2
+    assert by_id[other_id]["state"] == "CANCELLED"
+    assert by_id[other_id]["kind"] == "SUSPEND_MEMBER"
+    cancelled_only = api.carrier.client.get("/v1/proposals", params={"state": "CANCELLED"}).json()
+    assert other_id in [p["proposalId"] for p in cancelled_only["data"]]
+    assert {p["state"] for p in cancelled_only["data"]} == {"CANCELLED"}
+    assert api.carrier.client.get(f"/v1/proposals/{proposal_id}").json() == admitted
+    missing = api.carrier.client.get("/v1/proposals/999999")
+    assert missing.status_code == 404
+    assert missing.json()["type"] == "/problems/not-found"
+    assert api.carrier.client.get("/v1/proposals", params={"state": "PASSED"}).status_code == 422
+
 
 def test_an_incomplete_proposal_is_a_problem_naming_what_is_missing(api: Api):
     response = api.shekou_authority.write("POST", "/v1/proposals", {"kind": "ADD_PORT", "port": "HKHKG"})

@@ -21,7 +21,7 @@ from portlink.store.engine import open_engine
 from portlink.store.schema import idempotency_records, operations
 from sqlalchemy import Engine, func, select
 
-from tests.api.stack import Stack, address_of, declaration_of, fund, sse_events
+from tests.api.stack import Stack, address_of, attested, declaration_of, fund, sse_events
 from tests.indexer import postgres
 from tests.indexer.activity import container_number
 
@@ -57,9 +57,10 @@ def stack(api_chain, cluster, tmp_path_factory):
 _serial = iter(range(1, 1_000_000))
 
 
-def registration(owner: str = "RPL") -> dict[str, Any]:
+def registration(stack: Stack, owner: str = "RPL") -> dict[str, Any]:
+    """A new shipment, attested by the carrier for the pilot shipper."""
     n = next(_serial) + 7_000
-    return {
+    body = {
         "consignee": address_of("consignee"),
         "carrier": address_of("carrier"),
         "originPort": "CNSHK",
@@ -70,6 +71,7 @@ def registration(owner: str = "RPL") -> dict[str, Any]:
             {"number": container_number(owner[:3], n).decode(), "declaredGrossKg": 20_000, "seals": [f"SL{n:08d}"]}
         ],
     }
+    return attested(body, stack.registry_domain(), shipper=address_of("shipper"))
 
 
 def post(client: httpx.Client, path: str, body: Any, key: str) -> httpx.Response | None:
@@ -168,7 +170,7 @@ def test_a_replica_killed_in_the_middle_of_writes_loses_nothing_and_sends_nothin
     stack, api_chain, signed_before_kill
 ):
     victim, survivor = 0, 1
-    requests = {f"kill-{signed_before_kill}-{i}": registration() for i in range(30)}
+    requests = {f"kill-{signed_before_kill}-{i}": registration(stack) for i in range(30)}
     before = api_chain.w3.eth.get_transaction_count(address_of("shipper"))
     since = time.time()
 
@@ -216,14 +218,15 @@ def test_writes_survive_a_postgresql_restart_and_the_alert_stream_is_pushed_acro
     listener.start()
     assert opened.wait(10)
 
-    requests = {f"pg-{i}": registration("PGR") for i in range(12)}
+    requests = {f"pg-{i}": registration(stack, "PGR") for i in range(12)}
     before = api_chain.w3.eth.get_transaction_count(address_of("shipper"))
     with ThreadPoolExecutor(12) as pool, stack.client("shipper", 0) as client:
         futures = [pool.submit(post, client, "/v1/shipments", body, key) for key, body in requests.items()]
         time.sleep(0.15)
         cluster.stop("fast")  # every connection of every process dropped
         down = [f.result() for f in futures]
-        refused = client.post("/v1/shipments", json=registration("PGR"), headers={"Idempotency-Key": "pg-while-down"})
+        late = registration(stack, "PGR")
+        refused = client.post("/v1/shipments", json=late, headers={"Idempotency-Key": "pg-while-down"})
         assert refused.status_code == 503, refused.text
         assert refused.json()["type"] == "/problems/store-unavailable"
         cluster.start()
@@ -251,7 +254,7 @@ def test_writes_survive_a_postgresql_restart_and_the_alert_stream_is_pushed_acro
 
 
 def test_writes_survive_a_node_restart(stack, api_chain):
-    requests = {f"node-{i}": registration("NDR") for i in range(12)}
+    requests = {f"node-{i}": registration(stack, "NDR") for i in range(12)}
     before = api_chain.w3.eth.get_transaction_count(address_of("shipper"))
     with ThreadPoolExecutor(12) as pool, stack.client("shipper", 1) as client:
         futures = [pool.submit(post, client, "/v1/shipments", body, key) for key, body in requests.items()]
@@ -266,7 +269,7 @@ def _filed_shipment(stack: Stack) -> str:
     with stack.client("shipper", 0) as client:
         response = client.post(
             "/v1/shipments",
-            json=registration("FLD"),
+            json=registration(stack, "FLD"),
             headers={"Idempotency-Key": f"filed-{time.monotonic_ns()}"},
             params={"confirm": "true"},
         )

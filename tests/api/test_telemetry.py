@@ -71,9 +71,9 @@ def reading_json(reading: Reading, key: bytes, domain: Eip712Domain) -> dict:
 
 def test_reefer_drift_is_streamed_at_once_anchored_posted_and_holds_the_shipment(api):
     sid, box, device_id, key, domain = watched_reefer(api)
-    now = int(time.time())
+    bound_at = monitor(api).functions.getDevice(device_id).call()[8]  # readings count from the binding on
     readings = [
-        Reading(device_id, box, DeviceKind.TEMPERATURE, v, now - 60 + i, i + 1) for i, v in enumerate((500, 790, 930))
+        Reading(device_id, box, DeviceKind.TEMPERATURE, v, bound_at + i, i + 1) for i, v in enumerate((500, 790, 930))
     ]
 
     received: list[dict] = []
@@ -186,7 +186,7 @@ def test_reefer_drift_is_streamed_at_once_anchored_posted_and_holds_the_shipment
 
 def test_replays_and_forgeries_are_refused_per_reading_and_the_key_replays_the_answer(api):
     _, box, device_id, key, domain = watched_reefer(api)
-    now = int(time.time())
+    now = max(int(time.time()), monitor(api).functions.getDevice(device_id).call()[8])  # not before the binding
     good = Reading(device_id, box, DeviceKind.TEMPERATURE, 500, now, 1)
     forged = Reading(device_id, box, DeviceKind.TEMPERATURE, 520, now, 2)
     body = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ape.exceptions import ContractLogicError
 from eth_abi import encode
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
@@ -525,13 +526,78 @@ def test_reinstated_authority_votes_again_and_the_electorate_grows_back(registry
     assert logs(governance.vote(pid, YES, sender=shunde))[0] == vote_cast(governance, pid, shunde, YES, 2, 0, 2)
 
 
-def test_vote_cast_before_the_voters_suspension_still_counts(registry, governance, members, three_ports):
+def test_suspended_proposers_vote_no_longer_counts_so_its_proposal_needs_a_majority_without_it(
+    registry, governance, members, three_ports
+):
+    """Issue #16, 1: Hong Kong proposes admitting a member; Shekou and Shunde suspend Hong Kong; Shekou's yes is then
+    one vote of an electorate of two, not two (the suspended proposer's vote no longer counts)."""
     shekou, shunde, hong_kong = three_ports
-    pid, _ = propose(governance, "proposeParameter", keccak(text="k"), 1, sender=hong_kong)
+    pid, _ = propose(
+        governance, "proposeMember", members.outsider, "Shell Co", "X", Role.FINANCIER.id, NO_PORT, sender=hong_kong
+    )
     suspension, _ = propose(governance, "proposeSuspension", hong_kong, REASON, sender=shekou)
     governance.vote(suspension, YES, sender=shunde)
+    assert registry.activeAuthorityCount() == 2
+
     receipt = governance.vote(pid, YES, sender=shekou)
-    assert logs(receipt)[0] == vote_cast(governance, pid, shekou, YES, 2, 0, 2)
+    assert logs(receipt) == [vote_cast(governance, pid, shekou, YES, 1, 0, 2)]
+    assert governance.state(pid) == ACTIVE
+    assert registry.getMember(members.outsider).status == 0
+    proposal = governance.getProposal(pid)
+    assert (proposal.forVotes, proposal.againstVotes) == (1, 0)
+
+    # With Shunde's yes, a majority of the active authorities wants it: now it passes.
+    receipt = governance.vote(pid, YES, sender=shunde)
+    assert logs(receipt)[0] == vote_cast(governance, pid, shunde, YES, 2, 0, 2)
+    assert governance.state(pid) == EXECUTED
+    assert registry.hasRole(Role.FINANCIER.id, members.outsider)
+
+
+def test_vote_of_an_authority_stripped_of_the_role_no_longer_counts(registry, governance, members, three_ports):
+    shekou, shunde, hong_kong = three_ports
+    pid, _ = propose(governance, "proposeParameter", keccak(text="k"), 1, sender=hong_kong)
+    revoke, _ = propose(governance, "proposeRoleRevoke", hong_kong, Role.PORT_AUTHORITY.id, HONG_KONG, sender=shekou)
+    governance.vote(revoke, YES, sender=shunde)
+    assert registry.isActiveMember(hong_kong)  # still a member, no longer an authority
+
+    receipt = governance.vote(pid, YES, sender=shekou)
+    assert logs(receipt) == [vote_cast(governance, pid, shekou, YES, 1, 0, 2)]
+    assert governance.state(pid) == ACTIVE
+
+
+def test_suspended_authoritys_vote_against_no_longer_defeats(registry, governance, members, four_ports):
+    shekou, shunde, hong_kong, macau = four_ports
+    pid, _ = propose(governance, "proposeParameter", keccak(text="k"), 1, sender=shekou)
+    governance.vote(pid, NO, sender=macau)
+    suspension, _ = propose(governance, "proposeSuspension", macau, REASON, sender=shekou)
+    governance.vote(suspension, YES, sender=shunde)
+    governance.vote(suspension, YES, sender=hong_kong)  # 3 of 4: Macau suspended
+
+    # Against: Hong Kong only (Macau's no is gone); for: Shekou; 1 of 3 against cannot defeat, 2 of 3 for pass.
+    receipt = governance.vote(pid, NO, sender=hong_kong)
+    assert logs(receipt) == [vote_cast(governance, pid, hong_kong, NO, 1, 1, 3)]
+    assert governance.state(pid) == ACTIVE
+    receipt = governance.vote(pid, YES, sender=shunde)
+    assert logs(receipt)[0] == vote_cast(governance, pid, shunde, YES, 2, 1, 3)
+    assert governance.state(pid) == EXECUTED
+
+
+def test_reinstated_authoritys_earlier_vote_counts_again(registry, governance, members, four_ports):
+    """The count is of the authorities active when it is made: a vote of an authority suspended and reinstated
+    since counts, as the authority would vote the same again."""
+    shekou, shunde, hong_kong, macau = four_ports
+    pid, _ = propose(governance, "proposeParameter", keccak(text="k"), 1, sender=macau)
+    suspension, _ = propose(governance, "proposeSuspension", macau, REASON, sender=shekou)
+    governance.vote(suspension, YES, sender=shunde)
+    governance.vote(suspension, YES, sender=hong_kong)
+    reinstatement, _ = propose(governance, "proposeReinstatement", macau, sender=shekou)
+    governance.vote(reinstatement, YES, sender=shunde)  # 2 of 3 active
+    assert registry.activeAuthorityCount() == 4
+
+    receipt = governance.vote(pid, YES, sender=shekou)
+    assert logs(receipt) == [vote_cast(governance, pid, shekou, YES, 2, 0, 4)]
+    receipt = governance.vote(pid, YES, sender=shunde)
+    assert logs(receipt)[0] == vote_cast(governance, pid, shunde, YES, 3, 0, 4)
     assert governance.state(pid) == EXECUTED
 
 
@@ -775,13 +841,28 @@ def test_cancel_reverts_if_proposal_is_not_active(governance, members, how, stat
         governance.cancel(pid, sender=members.shekou_authority)
 
 
-def test_suspended_proposer_may_still_cancel_its_proposal(governance, members, three_ports):
+def test_suspended_proposer_cannot_cancel_its_proposal(governance, members, three_ports):
+    """Issue #16, 2: a suspended member has no say over its proposal any more; the others may still carry it."""
     shekou, shunde, hong_kong = three_ports
     pid, _ = propose(governance, "proposeParameter", keccak(text="k"), 1, sender=hong_kong)
     suspension, _ = propose(governance, "proposeSuspension", hong_kong, REASON, sender=shekou)
     governance.vote(suspension, YES, sender=shunde)
-    governance.cancel(pid, sender=hong_kong)
-    assert governance.state(pid) == CANCELLED
+    with reverts(governance.GovernanceNotPortAuthority, account=hong_kong.address):
+        governance.cancel(pid, sender=hong_kong)
+    assert governance.state(pid) == ACTIVE
+    governance.vote(pid, YES, sender=shekou)
+    governance.vote(pid, YES, sender=shunde)
+    assert governance.state(pid) == EXECUTED
+
+
+def test_proposer_stripped_of_the_authority_role_cannot_cancel(governance, members, three_ports):
+    shekou, shunde, hong_kong = three_ports
+    pid, _ = propose(governance, "proposeParameter", keccak(text="k"), 1, sender=hong_kong)
+    revoke, _ = propose(governance, "proposeRoleRevoke", hong_kong, Role.PORT_AUTHORITY.id, HONG_KONG, sender=shekou)
+    governance.vote(revoke, YES, sender=shunde)
+    with reverts(governance.GovernanceNotPortAuthority, account=hong_kong.address):
+        governance.cancel(pid, sender=hong_kong)
+    assert governance.state(pid) == ACTIVE
 
 
 # ---------------------------------------------------------------------------------------------------- failed execution
@@ -903,26 +984,26 @@ ZERO_ACCOUNT_CALLS = {
 
 @pytest.mark.parametrize("method", list(ZERO_ACCOUNT_CALLS), ids=list(ZERO_ACCOUNT_CALLS))
 def test_proposal_reverts_if_account_is_zero(governance, members, method):
-    with reverts(governance.ConsortiumZeroAddress):
+    with reverts(governance.GovernanceZeroAddress):
         getattr(governance, method)(*ZERO_ACCOUNT_CALLS[method], sender=members.shekou_authority)
     assert governance.proposalCount() == 0
 
 
 # (id, role, port, error, its inputs)
 ROLE_PORT_MISMATCHES = [
-    ("unknown-role", UNKNOWN_ROLE, NO_PORT, "ConsortiumUnknownRole", {"role": UNKNOWN_ROLE}),
-    ("unknown-role-with-port", UNKNOWN_ROLE, SHEKOU, "ConsortiumUnknownRole", {"role": UNKNOWN_ROLE}),
-    ("customs-without-port", Role.CUSTOMS.id, NO_PORT, "ConsortiumRoleNeedsPort", {"role": Role.CUSTOMS.id}),
-    ("terminal-without-port", Role.TERMINAL.id, NO_PORT, "ConsortiumRoleNeedsPort", {"role": Role.TERMINAL.id}),
+    ("unknown-role", UNKNOWN_ROLE, NO_PORT, "GovernanceUnknownRole", {"role": UNKNOWN_ROLE}),
+    ("unknown-role-with-port", UNKNOWN_ROLE, SHEKOU, "GovernanceUnknownRole", {"role": UNKNOWN_ROLE}),
+    ("customs-without-port", Role.CUSTOMS.id, NO_PORT, "GovernanceRoleNeedsPort", {"role": Role.CUSTOMS.id}),
+    ("terminal-without-port", Role.TERMINAL.id, NO_PORT, "GovernanceRoleNeedsPort", {"role": Role.TERMINAL.id}),
     (
         "authority-without-port",
         Role.PORT_AUTHORITY.id,
         NO_PORT,
-        "ConsortiumRoleNeedsPort",
+        "GovernanceRoleNeedsPort",
         {"role": Role.PORT_AUTHORITY.id},
     ),
-    ("carrier-with-port", Role.CARRIER.id, SHEKOU, "ConsortiumRoleIsGlobal", {"role": Role.CARRIER.id, "port": SHEKOU}),
-    ("auditor-with-port", Role.AUDITOR.id, SHUNDE, "ConsortiumRoleIsGlobal", {"role": Role.AUDITOR.id, "port": SHUNDE}),
+    ("carrier-with-port", Role.CARRIER.id, SHEKOU, "GovernanceRoleIsGlobal", {"role": Role.CARRIER.id, "port": SHEKOU}),
+    ("auditor-with-port", Role.AUDITOR.id, SHUNDE, "GovernanceRoleIsGlobal", {"role": Role.AUDITOR.id, "port": SHUNDE}),
 ]
 ROLE_METHODS = ["proposeMember", "proposeRoleGrant", "proposeRoleRevoke"]
 
@@ -949,13 +1030,13 @@ def test_proposal_reverts_if_role_is_unknown_or_does_not_fit_the_port(
 
 @pytest.mark.parametrize("method", ["proposeRoleGrant", "proposeRoleRevoke"])
 def test_role_change_reverts_if_role_is_zero(governance, members, method):
-    with reverts(governance.ConsortiumUnknownRole, role=NO_ROLE):
+    with reverts(governance.GovernanceUnknownRole, role=NO_ROLE):
         getattr(governance, method)(members.carrier, NO_ROLE, NO_PORT, sender=members.shekou_authority)
 
 
 def test_member_proposal_reverts_if_it_names_a_port_but_no_role(governance, members):
     # role 0 means "no first role"; a port beside it is a mistake, not something to ignore.
-    with reverts(governance.ConsortiumRoleIsGlobal, role=NO_ROLE, port=SHEKOU):
+    with reverts(governance.GovernanceRoleIsGlobal, role=NO_ROLE, port=SHEKOU):
         governance.proposeMember(members.newcomer, "Observer", "", NO_ROLE, SHEKOU, sender=members.shekou_authority)
     assert governance.proposalCount() == 0
 
@@ -970,7 +1051,7 @@ EMPTY_NAMES = [
 
 @pytest.mark.parametrize(("method", "args"), [c[1:] for c in EMPTY_NAMES], ids=[c[0] for c in EMPTY_NAMES])
 def test_proposal_reverts_if_a_name_is_empty(governance, members, method, args):
-    with reverts(governance.ConsortiumEmptyName):
+    with reverts(governance.GovernanceEmptyName):
         getattr(governance, method)(*args(members), sender=members.shekou_authority)
     assert governance.proposalCount() == 0
 
@@ -981,8 +1062,21 @@ def test_port_proposal_with_an_existing_member_as_authority_needs_no_authority_n
 
 
 def test_port_proposal_reverts_if_code_is_not_a_unlocode(governance, members):
-    with reverts(governance.ConsortiumInvalidUnLocode, code=b"HK-HG"):
+    with reverts(governance.GovernanceInvalidUnLocode, code=b"HK-HG"):
         governance.proposePort(b"HK-HG", "Hong Kong", members.newcomer, "HKMD", "", sender=members.shekou_authority)
+
+
+def test_constructor_refuses_a_zero_registry_or_one_that_names_another_governance(project, registry, members):
+    """Governance reverts with errors of its own (ape does not decode a constructor's revert: compare the data)."""
+    with pytest.raises(ContractLogicError) as info:
+        project.ConsortiumGovernance.deploy(ZERO_ADDRESS, sender=members.deployer)
+    assert HexBytes(info.value.revert_message) == error_data(project.ConsortiumGovernance, "GovernanceZeroAddress")
+    with pytest.raises(ContractLogicError) as info:
+        project.ConsortiumGovernance.deploy(registry.address, sender=members.deployer)
+    expected = error_data(
+        project.ConsortiumGovernance, "GovernanceNotRegistryGovernance", registry.address, registry.governance()
+    )
+    assert HexBytes(info.value.revert_message) == expected
 
 
 # ---------------------------------------------------------------------------------------------------- parameters

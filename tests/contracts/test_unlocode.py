@@ -82,7 +82,7 @@ def chain_accepts(chain, governance, members, code: bytes) -> bool:
         refusal = HexBytes(err.data)
     else:
         return True
-    assert refusal == error_data(governance, "ConsortiumInvalidUnLocode", code)
+    assert refusal == error_data(governance, "GovernanceInvalidUnLocode", code)
     return False
 
 
@@ -132,7 +132,7 @@ def test_propose_port_accepts_valid_code(registry, governance, members, admit, c
 
 @pytest.mark.parametrize("code", codes(INVALID), ids=ids(INVALID))
 def test_propose_port_reverts_if_code_is_invalid(governance, members, code):
-    with reverts(governance.ConsortiumInvalidUnLocode, code=code):
+    with reverts(governance.GovernanceInvalidUnLocode, code=code):
         governance.proposePort(code, "Port", members.newcomer, "Port Authority", "ORG", sender=members.shekou_authority)
     assert governance.proposalCount() == 0
 

@@ -16,6 +16,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
+from portlink.deployment.deploy import create_address
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision, Eip712Domain, decision_typed_data, sign_typed_data
 
@@ -171,10 +172,15 @@ def test_relayed_signature_for_another_chain_id_is_refused(desk, customs, member
     assert snapshot(customs, did, officer) == before
 
 
-def test_relayed_signature_for_another_contract_is_refused(desk, project, customs, shipments, members, domain):
+def test_relayed_signature_for_another_contract_is_refused(chain, desk, project, customs, shipments, members, domain):
     did = desk.file()
     officer = members.shekou_customs
-    twin = project.CustomsClearance.deploy(shipments.address, customs.iotMonitor(), sender=members.deployer)
+    # A twin customs needs a monitor of its own that names it (the escrow it names does not matter here).
+    deployer = members.deployer.address
+    twin_address = create_address(deployer, chain.provider.web3.eth.get_transaction_count(deployer) + 1)
+    twin_iot = project.IoTMonitor.deploy(shipments.address, twin_address, deployer, sender=members.deployer)
+    twin = project.CustomsClearance.deploy(shipments.address, twin_iot, sender=members.deployer)
+    assert twin.address == twin_address
     twin_domain = Eip712Domain.from_erc5267(twin.eip712Domain())
     assert twin_domain == dataclasses.replace(domain, verifying_contract=twin.address)
     signed = desk.decision(did, SHEKOU)

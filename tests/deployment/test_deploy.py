@@ -180,7 +180,8 @@ def test_missing_artifacts_are_named(artifacts, fresh, tmp_path: Path):
 
 
 def test_service_contract_missing_from_an_older_deployment_is_added(project, chain, fresh):
-    """A deployment from before the escrow existed gets it, trusting the customs and token already deployed."""
+    """A deployment from before the escrow existed gets it, with an IoT monitor that names it (its financings lock
+    the monitoring) and a customs contract that names that monitor; the shipment registry and token stay."""
     again, first = fresh
     data = json.loads(first.manifest_path.read_text())
     del data["contracts"][ESCROW]
@@ -188,15 +189,22 @@ def test_service_contract_missing_from_an_older_deployment_is_added(project, cha
 
     upgraded = again()
 
-    assert upgraded.deployed == (ESCROW,)
-    for name in (*CORE, SHIPMENTS, CUSTOMS, SETTLEMENT_TOKEN):
+    assert upgraded.deployed == (IOT, CUSTOMS, ESCROW)
+    for name in (*CORE, SHIPMENTS, SETTLEMENT_TOKEN):
         assert upgraded.manifest.contract(name) == first.manifest.contract(name)
     added = upgraded.manifest.contract(ESCROW)
     assert added.address != first.manifest.contract(ESCROW).address
     assert chain.provider.web3.eth.get_code(added.address)
     escrow = project.TradeFinanceEscrow.at(added.address)
-    assert escrow.customs() == first.manifest.contract(CUSTOMS).address
+    customs = upgraded.manifest.contract(CUSTOMS).address
+    assert escrow.customs() == customs
     assert escrow.settlementToken() == first.manifest.contract(SETTLEMENT_TOKEN).address
+    iot = project.IoTMonitor.at(upgraded.manifest.contract(IOT).address)
+    assert (iot.customs(), iot.escrow(), iot.shipments()) == (
+        customs,
+        added.address,
+        data["contracts"][SHIPMENTS]["address"],
+    )
     assert load_manifest(first.manifest_path) == upgraded.manifest
     assert again().reused
 
@@ -231,6 +239,7 @@ def test_service_contracts_ask_the_deployed_consortium(project, fresh):
     customs = project.CustomsClearance.at(result.manifest.contract(CUSTOMS).address)
     assert customs.shipments() == shipments.address
     assert customs.iotMonitor() == iot.address
+    assert (iot.customs(), iot.escrow()) == (customs.address, result.manifest.contract(ESCROW).address)
     token = project.SettlementToken.at(result.manifest.contract(SETTLEMENT_TOKEN).address)
     assert token.consortium() == result.manifest.contract(REGISTRY).address
     escrow = project.TradeFinanceEscrow.at(result.manifest.contract(ESCROW).address)

@@ -172,3 +172,22 @@ def test_bad_registration_is_refused_before_anything_is_sent(overrides, message)
 
     with pytest.raises(ValidationError, match=re.escape(message)):
         _draft(**overrides)
+
+
+def test_bill_of_lading_attestation_carries_the_drafts_one_spelling():
+    from portlink.domain.shipments import BillOfLading
+
+    shipper = "0x23618e81e3f5cdf7f54c3d65f7fbc0abf5b21e8f"  # typed in lower case
+    bill = BillOfLading.of(_draft(), shipper, 2**40)
+    assert bill.message() == {
+        "carrier": CARRIER,
+        "transportDocumentReference": "SHK20260042",
+        "shipper": "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+        "consignee": "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
+        "originPort": "0x" + b"CNSHK".hex(),
+        "destinationPort": "0x" + b"CNSUD".hex(),
+        "containers": ["0x" + b"CSQU3054383".hex()],
+        "deadline": 2**40,
+    }
+    with pytest.raises(ValueError, match="shipper '0x1234' is not an Ethereum address"):
+        BillOfLading.of(_draft(), "0x1234", 2**40)

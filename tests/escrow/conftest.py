@@ -20,6 +20,7 @@ from portlink.manifest import ESCROW, SETTLEMENT_TOKEN
 
 from tests.conftest import SHEKOU, SHUNDE
 from tests.customs.conftest import REASON, Desk
+from tests.iot.conftest import iot, iot_domain  # noqa: F401 - fixtures the escrow's state machine uses
 from tests.shipments.conftest import container, pool_number
 
 DAY = 86_400

@@ -62,10 +62,9 @@ def test_governance_grants_and_suspends_the_issuer_role(hkd, members, admit):
 
 def test_token_and_escrow_refuse_a_zero_address_at_deployment(project, registry, hkd, members):
     """ape cannot decode a constructor's revert, so the revert data is compared with the error's encoding."""
-    zero_address = "0x" + error_data(registry, "ConsortiumZeroAddress").hex()
     with pytest.raises(ContractLogicError) as refused:
         project.SettlementToken.deploy(ZERO_ADDRESS, sender=members.deployer)
-    assert refused.value.revert_message == zero_address
+    assert refused.value.revert_message == "0x" + error_data(hkd, "SettlementZeroAddress").hex()
     with pytest.raises(ContractLogicError) as refused:
         project.TradeFinanceEscrow.deploy(ZERO_ADDRESS, hkd, sender=members.deployer)
-    assert refused.value.revert_message == zero_address
+    assert refused.value.revert_message == "0x" + error_data(project.TradeFinanceEscrow, "EscrowZeroAddress").hex()

@@ -5,8 +5,10 @@ Shipments A and B go from Shekou to Shunde, their declarations filed. Every step
 token, an allowlisted fee-on-transfer token or an unlisted one, fees up to and past the cap, conditions that fit the
 product or not), accept, cancel, expire, fund, release, refund, repay (the consignee, the exporter, the tax authority
 or an outsider, part or all), record a paid rebate, mark a default, withdraw, pause or unpause (a port authority or
-an outsider); customs approving or rejecting the declarations and the exporter amending a rejected one; and time
-passing, by an hour up to forty days.
+an outsider); customs approving or rejecting the declarations, clearing them, and the exporter amending a rejected
+one; the shipments' monitoring - rules tightened or loosened and the gateway authorised or withdrawn (by the shipper,
+customs, either financier or an outsider), the gateway posting its reefer's readings (in range, breaching, or taken
+before the device was bound), customs resolving the alerts - and time passing, by an hour up to forty days.
 
 A Python model predicts each attempt (liveness): it must succeed exactly when the model says it may, else revert with
 exactly the custom error the model names, arguments included (checked as an eth_call at the timestamp the
@@ -21,7 +23,13 @@ issue's invariants read from the chain alone:
   plus every credit;
 * per financing released + refunded <= funded; a release happens at most once (one FinancingReleased per
   financing), and only when the declaration met its condition just before;
-* while paused no funding or release succeeds; refunds do.
+* while paused no funding or release succeeds; refunds do;
+* no alert is raised by a reading taken outside its device's binding (before `boundAt`, read from the chain);
+* no funding once the shipment's monitoring was loosened since the offer (`EscrowMonitoringLoosened`, in the model);
+* no release while the monitoring in force when the financing was funded has been loosened since without customs:
+  every `MonitoringLoosened` of the shipment while a financing of it is Funded must name customs of the shipment's
+  ports or that financing's own financier (whose loosening is its consent), else a later release of it fails the
+  test (issue #16, 4).
 
 Transactions go through a plain web3 client of the test node, and the reads after each step in one JSON-RPC batch
 (`Reads` of tests/state_machines.py). The everyday profile takes about a minute;
@@ -31,7 +39,7 @@ Transactions go through a plain web3 client of the test node, and the reads afte
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hexbytes import HexBytes
@@ -47,7 +55,8 @@ from hypothesis.stateful import (
 )
 from portlink.domain.consortium import Role
 from portlink.domain.customs import Decision
-from portlink.manifest import CUSTOMS, ESCROW, SETTLEMENT_TOKEN
+from portlink.domain.iot import DeviceKind, Rule, Rules, broken_rule, loosens
+from portlink.manifest import CUSTOMS, ESCROW, IOT, SETTLEMENT_TOKEN
 from web3 import Web3
 from web3.logs import DISCARD
 
@@ -55,8 +64,9 @@ from tests.conftest import NO_PORT, SHEKOU, SHUNDE, error_data
 from tests.customs.conftest import CNY, HS_CODES, REASON, VALUE
 from tests.customs.conftest import State as Decl
 from tests.escrow.conftest import DAY, MINT_REF, PAYMENT_REF, Condition, Product, State, bit, fee, token_key
+from tests.iot.conftest import Device
 from tests.shipments.conftest import Journey, container, pool_number
-from tests.state_machines import Reads
+from tests.state_machines import Reads, call_then_send_at
 
 PROFILE = "portlink-escrow-state-machine"
 CI_PROFILE = f"{PROFILE}-ci"
@@ -83,6 +93,17 @@ OFFERED = bit(State.OFFERED, State.ACCEPTED)
 #: (fundBy, releaseBy, maturity) after the offer, in seconds.
 DEADLINES = {"roomy": (3 * DAY, 20 * DAY, 45 * DAY), "tight": (DAY, DAY, 2 * DAY)}
 WARPS = [3_600, DAY, 3 * DAY, 12 * DAY, 40 * DAY]
+#: A shipment's monitoring, from off to tightest: moving down the list loosens it (`loosens` agrees).
+LEVELS = (
+    Rules(),
+    Rules(enabled=Rule.TEMPERATURE, min_temperature=0, max_temperature=1_000),
+    Rules(enabled=Rule.TEMPERATURE, min_temperature=200, max_temperature=800),
+    Rules(enabled=Rule.TEMPERATURE | Rule.SEAL, min_temperature=300, max_temperature=700),
+)
+START_LEVEL = 2
+CUSTOMS_OFFICERS = ("shekou_customs", "shunde_customs")
+SETTERS = ["shipper"] * 3 + [*CUSTOMS_OFFICERS, "financier", "financier", "financier2", "outsider"]
+RESOLUTION = "reefer inspected under customs supervision"
 
 
 @dataclass
@@ -92,6 +113,14 @@ class Ship:
     origin: Decision = Decision.NONE
     destination: Decision = Decision.NONE
     version: int = 1
+    #: The monitoring: rules (an index in LEVELS), whether the gateway is authorised, the open alerts' ids, the
+    #: reefer's last accepted sequence number and when it was bound.
+    level: int = START_LEVEL
+    gateway: bool = True
+    alerts: list[int] = field(default_factory=list)
+    sequence: int = 0
+    bound_at: int = 0
+    loosenings: int = 0
 
     @property
     def export_approved(self) -> bool:
@@ -116,6 +145,7 @@ class Fin:
     refunded: int = 0
     repaid: int = 0
     due: int = 0
+    loosenings_at_offer: int = 0
 
 
 @dataclass
@@ -126,7 +156,12 @@ class Env:
     customs: Any  # web3 contract
     tokens: dict[str, Any]  # name -> web3 contract (hkd, fot, unlisted)
     escrow_abi: Any  # ape contract: its ABI gives the expected revert data
+    customs_abi: Any  # ape contract
+    iot: Any  # web3 contract
+    iot_abi: Any  # ape contract
     ships: list[bytes]
+    devices: list[Device]  # each ship's reefer, bound to its container
+    bound_at: list[int]
     address: dict[str, str]
     reads: Reads | None = None
 
@@ -140,6 +175,7 @@ class World:
     balances: tuple
     paused: bool
     declarations: tuple
+    monitoring: tuple
 
 
 class EscrowMachine(RuleBasedStateMachine):
@@ -148,13 +184,18 @@ class EscrowMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.snapshot = self.env.chain.snapshot()
-        self.ships = [Ship(sid) for sid in self.env.ships]
+        self.ships = [Ship(sid, bound_at=at) for sid, at in zip(self.env.ships, self.env.bound_at, strict=True)]
+        #: Funded financings whose shipment's monitoring was loosened since by someone without the right to.
+        self.loosened_without_consent: set[int] = set()
         self.fins: list[Fin] = []
         self.credits = {(token, who): 0 for token in TOKENS for who in BENEFICIARIES}
         self.paused = False
         self.releases: dict[int, int] = {}
         w3 = self.env.web3
         self.now = w3.eth.get_block("latest")["timestamp"]
+        self.alert_count = self.env.iot.functions.alertCount().call()
+        for device in self.env.devices:
+            device.sequence = 0
         if self.env.reads is None:
             self.env.reads = Reads(w3, self.queries())
 
@@ -179,14 +220,24 @@ class EscrowMachine(RuleBasedStateMachine):
             *((tokens[t], "balanceOf", [escrow.address]) for t in TOKENS),
             (escrow, "paused", []),
             *((self.env.customs, "getDeclaration", [ship.sid]) for ship in self.ships),
+            *((self.env.iot, "getRules", [ship.sid]) for ship in self.ships),
+            *((self.env.iot, "isAuthorisedGateway", [ship.sid, self.addr("gateway")]) for ship in self.ships),
+            *((self.env.iot, "openAlerts", [ship.sid]) for ship in self.ships),
+            *((self.env.iot, "getDevice", [device.id]) for device in self.env.devices),
+            *((self.env.iot, "looseningCount", [ship.sid]) for ship in self.ships),
         ]
 
     def read(self) -> World:
         a = self.env.reads.answers()
         n, s, c, t = MAX_FINANCINGS, len(self.ships), len(self.credits), len(TOKENS)
         cuts = [0, n, n + s, n + s + c, n + s + c + t, n + s + c + 2 * t, n + s + c + 2 * t + 1]
-        decls = tuple((d[0], d[1], d[2], d[3]) for d in a[cuts[6] :])
-        return World(*(a[cuts[i] : cuts[i + 1]] for i in range(5)), a[cuts[5]], decls)
+        decls = tuple((d[0], d[1], d[2], d[3]) for d in a[cuts[6] : cuts[6] + s])
+        rules, gateways, alerts, devices, loosenings = (a[cuts[6] + s * k : cuts[6] + s * (k + 1)] for k in range(1, 6))
+        monitoring = tuple(
+            (r[0], r[1], r[2], g, n_open, d[3], d[8], n_loosened)
+            for r, g, n_open, d, n_loosened in zip(rules, gateways, alerts, devices, loosenings, strict=True)
+        )
+        return World(*(a[cuts[i] : cuts[i + 1]] for i in range(5)), a[cuts[5]], decls, monitoring)
 
     def modelled(self) -> World:
         financings = []
@@ -228,6 +279,19 @@ class EscrowMachine(RuleBasedStateMachine):
             tuple(owed),
             self.paused,
             tuple((s.decl, s.version, s.origin, s.destination) for s in self.ships),
+            tuple(
+                (
+                    int(LEVELS[s.level].enabled),
+                    LEVELS[s.level].min_temperature,
+                    LEVELS[s.level].max_temperature,
+                    s.gateway,
+                    len(s.alerts),
+                    s.sequence,
+                    s.bound_at,
+                    s.loosenings,
+                )
+                for s in self.ships
+            ),
         )
 
     def active_of(self, ship: int) -> int:
@@ -237,24 +301,24 @@ class EscrowMachine(RuleBasedStateMachine):
 
     def attempt(self, actor: str, contract: Any, function: str, args: list, expected: HexBytes | None) -> dict:
         """Call at the next block's timestamp, then send, `function(*args)`: success iff `expected` is None."""
-        w3 = self.env.web3
         self.now += 1
-        tx = {"from": self.addr(actor), "to": contract.address, "data": contract.encode_abi(function, args=args)}
-        response = w3.provider.make_request("eth_call", [tx, "latest", {}, {"time": hex(self.now)}])
-        if "error" in response:
-            refusal = HexBytes(response["error"].get("data", "0x"))
-            assert expected is not None, f"{function} by {actor} reverted {refusal.hex()}, expected success"
-            assert refusal == expected, f"{function} by {actor} reverted {refusal.hex()}, expected {expected.hex()}"
-        else:
-            assert expected is None, f"{function} by {actor} succeeded, expected a revert {expected.hex()}"
-        w3.provider.make_request("evm_setNextBlockTimestamp", [self.now])
-        receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({**tx, "gas": GAS}))
-        assert receipt["status"] == (1 if expected is None else 0), f"{function} by {actor}: mined status differs"
-        return receipt
+        return call_then_send_at(self.env.web3, self.addr(actor), contract, function, args, expected, GAS, self.now)
 
     def step(self, actor: str, contract: Any, function: str, args: list, expected: HexBytes | None, apply) -> None:
         before = self.read()
+        bound_at = {device.id: before.monitoring[i][6] for i, device in enumerate(self.env.devices)}
         receipt = self.attempt(actor, contract, function, args, expected)
+        monitor = self.env.iot.events
+        for e in monitor.ReadingReported().process_receipt(receipt, errors=DISCARD):
+            when, device = e["args"]["timestamp"], bytes(e["args"]["deviceId"])
+            assert when >= bound_at[device], f"an alert from a reading taken at {when}, before its binding"
+        for e in monitor.MonitoringLoosened().process_receipt(receipt, errors=DISCARD):
+            by = e["args"]["loosenedBy"]
+            ship = next(i for i, s in enumerate(self.ships) if s.sid == bytes(e["args"]["shipmentId"]))
+            for fid, f in enumerate(before.financings, start=1):
+                funded, of_ship, financier = f[0] == State.FUNDED, bytes(f[7]) == self.ships[ship].sid, f[9]
+                if funded and of_ship and by not in (self.addr(c) for c in CUSTOMS_OFFICERS) and by != financier:
+                    self.loosened_without_consent.add(fid)
         if expected is None:
             apply()
         after = self.read()
@@ -272,6 +336,7 @@ class EscrowMachine(RuleBasedStateMachine):
                 f.condition == Condition.EXPORT_APPROVED and decl == Decl.FILED and origin == Decision.APPROVE
             )
             assert met, f"financing {fid} released before its condition was met ({ship})"
+            assert fid not in self.loosened_without_consent, f"financing {fid} released after a loosening"
         assert after == self.modelled()
 
     # ------------------------------------------------------------------------------------------------ picks
@@ -402,6 +467,7 @@ class EscrowMachine(RuleBasedStateMachine):
                 condition,
             )
             f.fund_by, f.release_by, f.maturity = fund_by, release_by, maturity
+            f.loosenings_at_offer = self.ships[f.ship].loosenings
 
         terms = (self.env.tokens[token].address, amount, fee_bps, int(condition), fund_by, release_by, maturity)
         self.step(actor, self.env.escrow, "offer", [fid, terms], expected, apply)
@@ -476,6 +542,9 @@ class EscrowMachine(RuleBasedStateMachine):
                 expected = self.error("EscrowShipmentAlreadyFinanced", ship.sid, self.active_of(f.ship))
             elif f.product == Product.TAX_REBATE and ship.decl != Decl.CLEARED:
                 expected = self.error("EscrowNotCleared", ship.sid)
+            elif ship.loosenings != f.loosenings_at_offer:
+                args = (fid, ship.sid, f.loosenings_at_offer, ship.loosenings)
+                expected = self.error("EscrowMonitoringLoosened", *args)
 
         def apply() -> None:
             assert f is not None
@@ -501,6 +570,8 @@ class EscrowMachine(RuleBasedStateMachine):
                 expected = self.error("EscrowReleaseDeadlinePassed", fid, f.release_by)
             elif not met:
                 expected = self.error("EscrowConditionNotMet", fid, f.condition)
+            elif ship.alerts:
+                expected = self.error("EscrowAlertsOpen", fid, len(ship.alerts))
 
         def apply() -> None:
             assert f is not None
@@ -641,7 +712,7 @@ class EscrowMachine(RuleBasedStateMachine):
 
         def apply() -> None:
             ship.origin = Decision.APPROVE
-            if ship.destination == Decision.APPROVE:
+            if ship.destination == Decision.APPROVE and not ship.alerts:
                 ship.decl = Decl.CLEARED
 
         args = [ship.sid, ship.version, SHEKOU, int(Decision.APPROVE), bytes(32)]
@@ -659,7 +730,7 @@ class EscrowMachine(RuleBasedStateMachine):
             ship.destination = Decision.APPROVE if approve else Decision.REJECT
             if not approve:
                 ship.decl = Decl.REJECTED
-            elif ship.origin == Decision.APPROVE:
+            elif ship.origin == Decision.APPROVE and not ship.alerts:
                 ship.decl = Decl.CLEARED
 
         decision, reason = (Decision.APPROVE, bytes(32)) if approve else (Decision.REJECT, REASON)
@@ -679,8 +750,112 @@ class EscrowMachine(RuleBasedStateMachine):
         args = [ship.sid, digest, HS_CODES, VALUE, CNY]
         self.step("shipper", self.env.customs, "amend", args, None, apply)
 
+    @precondition(
+        lambda self: any(s.decl == Decl.FILED and s.origin == s.destination == Decision.APPROVE for s in self.ships)
+    )
+    @rule(data=st.data())
+    def anyone_clears_an_approved_declaration(self, data) -> None:
+        ship = self.customs_pick(data, lambda s: s.decl == Decl.FILED and s.origin == s.destination == Decision.APPROVE)
+        expected = None
+        if ship.alerts:
+            expected = HexBytes(
+                error_data(self.env.customs_abi, "ClearanceOnHold", ship.sid, False, False, False, True)
+            )
+
+        def apply() -> None:
+            ship.decl = Decl.CLEARED
+
+        self.step("outsider", self.env.customs, "clear", [ship.sid], expected, apply)
+
     def customs_pick(self, data, which) -> Ship:
         return data.draw(st.sampled_from([s for s in self.ships if which(s)]))
+
+    # -- the shipments' monitoring (IoTMonitor has tests of its own; here it meets the financings)
+
+    def iot_error(self, name: str, *args) -> HexBytes:
+        return HexBytes(error_data(self.env.iot_abi, name, *args))
+
+    def monitoring_refusal(self, i: int, actor: str, loosening: bool) -> HexBytes | None:
+        """Why `actor` may not change ship `i`'s monitoring (None if it may): not a setter, or a loosening under a
+        lock by someone other than customs (or the active financing's financier with no declaration open)."""
+        ship = self.ships[i]
+        active = self.active_of(i)
+        financier = self.fins[active - 1].financier if active else None
+        if actor not in ("shipper", *CUSTOMS_OFFICERS) and actor != financier:
+            return self.iot_error("IoTNotRuleSetter", ship.sid, self.addr(actor))
+        if not loosening or actor in CUSTOMS_OFFICERS:
+            return None
+        declaration_open = ship.decl in (Decl.FILED, Decl.REJECTED)
+        allowed = not declaration_open and (actor == financier if active else actor == "shipper")
+        if allowed:
+            return None
+        return self.iot_error("IoTMonitoringLocked", ship.sid, self.addr(actor), declaration_open, active)
+
+    @rule(ship=st.integers(0, 1), actor=st.sampled_from(SETTERS), level=st.integers(0, len(LEVELS) - 1))
+    def change_the_rules(self, ship: int, actor: str, level: int) -> None:
+        s = self.ships[ship]
+        loosening = loosens(LEVELS[s.level], LEVELS[level])
+        assert loosening == (level < s.level), "the levels run from loose to tight"
+        expected = self.monitoring_refusal(ship, actor, loosening)
+
+        def apply() -> None:
+            s.level = level
+            s.loosenings += loosening
+
+        self.step(actor, self.env.iot, "setRules", [s.sid, LEVELS[level].to_chain()], expected, apply)
+
+    @rule(ship=st.integers(0, 1), actor=st.sampled_from(SETTERS), authorise=st.sampled_from([False, False, True]))
+    def authorise_or_withdraw_the_gateway(self, ship: int, actor: str, authorise: bool) -> None:
+        s = self.ships[ship]
+        loosening = not authorise and s.gateway
+        expected = self.monitoring_refusal(ship, actor, loosening)
+
+        def apply() -> None:
+            s.gateway = authorise
+            s.loosenings += loosening
+
+        args = [s.sid, self.addr("gateway"), authorise]
+        self.step(actor, self.env.iot, "authoriseGateway", args, expected, apply)
+
+    @rule(
+        ship=st.integers(0, 1),
+        taken=st.sampled_from(["now"] * 4 + ["a second before its binding", "a day before its binding"]),
+        value=st.sampled_from([1_500, 1_500, -500, 500]),
+    )
+    def the_gateway_posts_a_reading(self, ship: int, taken: str, value: int) -> None:
+        s = self.ships[ship]
+        device = self.env.devices[ship]
+        at = {"now": self.now + 1, "a second before its binding": s.bound_at - 1}.get(taken, s.bound_at - DAY)
+        reading = device.reading(value, sequence=s.sequence + 1, timestamp=at)
+        expected = None
+        if not s.gateway:
+            expected = self.iot_error("IoTGatewayNotAuthorised", s.sid, self.addr("gateway"))
+        elif at < s.bound_at:
+            expected = self.iot_error("IoTReadingOutsideBinding", device.id, at, s.bound_at)
+        elif not broken_rule(LEVELS[s.level], DeviceKind.TEMPERATURE, value):
+            expected = self.iot_error("IoTNoBreach", device.id, reading.sequence)
+
+        def apply() -> None:
+            self.alert_count += 1
+            s.alerts.append(self.alert_count)
+            s.sequence = reading.sequence
+
+        args = [reading.to_chain(), device.sign(reading)]
+        self.step("gateway", self.env.iot, "reportBreach", args, expected, apply)
+
+    @precondition(lambda self: any(s.alerts for s in self.ships))
+    @rule(data=st.data(), actor=st.sampled_from([*CUSTOMS_OFFICERS, "outsider"]))
+    def customs_resolve_an_alert(self, data, actor: str) -> None:
+        ship = data.draw(st.sampled_from([s for s in self.ships if s.alerts]))
+        alert = data.draw(st.sampled_from(ship.alerts))
+        expected = None
+        if actor not in CUSTOMS_OFFICERS:
+            expected = self.iot_error("IoTNotShipmentCustoms", ship.sid, self.addr(actor))
+
+        def apply() -> None:
+            ship.alerts.remove(alert)
+
+        self.step(actor, self.env.iot, "resolveAlert", [alert, RESOLUTION], expected, apply)
 
     # ------------------------------------------------------------------------------------------------ invariants
 
@@ -707,18 +882,28 @@ class EscrowMachine(RuleBasedStateMachine):
 
 
 def test_random_financing_steps_keep_the_escrow_invariants(
-    chain, project, artifacts, escrow, hkd, customs, shipments, members, admit
+    chain, project, artifacts, escrow, hkd, customs, shipments, iot, iot_domain, members, admit
 ):
     admit("proposeMember", members.newcomer, "Second Trade Bank", "BANK2", Role.FINANCIER.id, NO_PORT)
     fot = project.FeeOnTransferTokenMock.deploy(FOT_BPS, sender=members.outsider)
     unlisted = project.ERC20Mock.deploy("Unlisted", "UNL", sender=members.outsider)
     admit("proposeParameter", token_key(fot), 1)
     journey = Journey(shipments, members)
-    ships = []
+    ships, devices, bound_at = [], [], []
     for n in range(2):
-        sid = journey.register([container(pool_number(600 + n))], reference=f"ESCROWSM{n}")
+        box = pool_number(600 + n)
+        sid = journey.register([container(box)], reference=f"ESCROWSM{n}")
+        # Watched before the declaration locks the monitoring: the shipper sets the rules and asks for the gateway.
+        iot.setRules(sid, LEVELS[START_LEVEL].to_chain(), sender=members.shipper)
+        iot.authoriseGateway(sid, members.iot_gateway, True, sender=members.shipper)
+        reefer = Device(f"escrow machine reefer {n}", DeviceKind.TEMPERATURE, iot_domain)
+        reefer.container = box.decode()
+        iot.registerDevice(reefer.id, reefer.address, int(DeviceKind.TEMPERATURE), sender=members.iot_gateway)
+        iot.bindDevice(reefer.id, sid, 0, sender=members.iot_gateway)
         customs.file(sid, bytes([1]) * 32, HS_CODES, VALUE, CNY, sender=members.shipper)
         ships.append(sid)
+        devices.append(reefer)
+        bound_at.append(iot.getDevice(reefer.id).boundAt)
     payers = {
         "shipper": members.shipper,
         "financier": members.financier,
@@ -740,6 +925,7 @@ def test_random_financing_steps_keep_the_escrow_invariants(
         "authority": members.shekou_authority,
         "shekou_customs": members.shekou_customs,
         "shunde_customs": members.shunde_customs,
+        "gateway": members.iot_gateway,
     }
     token_abi = artifacts[SETTLEMENT_TOKEN].abi
     env = Env(
@@ -752,7 +938,12 @@ def test_random_financing_steps_keep_the_escrow_invariants(
             for name, token in (("hkd", hkd), ("fot", fot), ("unlisted", unlisted))
         },
         escrow_abi=escrow,
+        customs_abi=customs,
+        iot=w3.eth.contract(address=iot.address, abi=artifacts[IOT].abi),
+        iot_abi=iot,
         ships=ships,
+        devices=devices,
+        bound_at=bound_at,
         address={name: account.address for name, account in people.items()},
     )
     machine = type("BoundEscrowMachine", (EscrowMachine,), {"env": env})

@@ -10,6 +10,7 @@ are unique per `Activity` so one chain can take any number of journeys. The fina
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from portlink.domain.customs import reason_code
 from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.finance import Condition, Product, amount_due
 from portlink.domain.iot import DeviceKind, MerkleTree, Reading, Rule, Rules, reading_typed_data
-from portlink.domain.shipments import iso6346_check_digit
+from portlink.domain.shipments import BILL_OF_LADING_TYPE, iso6346_check_digit
 from portlink.manifest import CUSTOMS, ESCROW, GOVERNANCE, IOT, SETTLEMENT_TOKEN, SHIPMENTS, Manifest, load_abi
 from web3 import Web3
 from web3.logs import DISCARD
@@ -94,6 +95,7 @@ class Activity:
         self.token = contract[SETTLEMENT_TOKEN]
         self.iot = contract[IOT]
         self.iot_domain = Eip712Domain.from_erc5267(self.iot.functions.eip712Domain().call())
+        self.shipments_domain = Eip712Domain.from_erc5267(self.shipments.functions.eip712Domain().call())
         self.owner = owner
         self.serial = 0
         self.references = 0
@@ -135,8 +137,33 @@ class Activity:
             inputs,
         )
         sid = self.shipments.functions.shipmentIdOf(self.who.carrier, reference).call()
-        self.send(self.shipments.functions.register(registration), self.who.shipper, wait=wait, gas=gas)
+        deadline, signature = self.attestation(registration)
+        call = self.shipments.functions.register(registration, deadline, signature)
+        self.send(call, self.who.shipper, wait=wait, gas=gas)
         return bytes(sid), inputs
+
+    def attestation(self, registration: tuple) -> tuple[int, bytes]:
+        """The carrier's `BillOfLading` attestation of `registration` for the shipper, signed by the node's
+        `eth_signTypedData_v4` (the carrier is node-unlocked): (deadline, signature)."""
+        consignee, carrier, origin, destination, reference, _, inputs = registration
+        deadline = 2**48
+        typed = {
+            "types": {"EIP712Domain": self.shipments_domain.types(), "BillOfLading": BILL_OF_LADING_TYPE},
+            "primaryType": "BillOfLading",
+            "domain": self.shipments_domain.values(),
+            "message": {
+                "carrier": carrier,
+                "transportDocumentReference": reference,
+                "shipper": self.who.shipper,
+                "consignee": consignee,
+                "originPort": "0x" + origin.hex(),
+                "destinationPort": "0x" + destination.hex(),
+                "containers": ["0x" + number.hex() for number, _, _ in inputs],
+                "deadline": deadline,
+            },
+        }
+        response = self.w3.provider.make_request("eth_signTypedData_v4", [carrier, json.dumps(typed)])
+        return deadline, bytes.fromhex(response["result"][2:])
 
     def journey(self, containers: int = 2, *, discrepancy: bool = False, hold: bool = False) -> bytes:
         """One shipment through registration, gate-in (with a weight discrepancy cleared by customs if asked),
@@ -277,7 +304,9 @@ class Activity:
         """The shipper authorises the pilot gateway on `sid` and sets frozen-cargo rules; the gateway registers a
         temperature device with a key of its own, binds it to container 0, anchors a batch of three of its readings
         and reports a fourth, -12 °C, as a breach. Shekou customs resolves the alert if `resolve`; if `revoke`, the
-        shipper withdraws the gateway's authorisation and the gateway revokes the device. Returns the alert id."""
+        shipper withdraws the gateway's authorisation (Shekou customs does, while a financing of the shipment is active:
+        the monitoring is locked) and the gateway revokes the device. Readings are taken from the binding on. Returns
+        the alert id."""
         gateway = self.who.iot_gateway
         self.send(self.iot.functions.authoriseGateway(sid, gateway, True), self.who.shipper)
         self.send(self.iot.functions.setRules(sid, FROZEN.to_chain()), self.who.shipper)
@@ -287,8 +316,8 @@ class Activity:
         kind = DeviceKind.TEMPERATURE
         self.send(self.iot.functions.registerDevice(device_id, Account.from_key(key).address, int(kind)), gateway)
         self.send(self.iot.functions.bindDevice(device_id, sid, 0), gateway)
-        container = bytes(self.iot.functions.getDevice(device_id).call()[6]).decode()
-        taken = self.now() - 600
+        device = self.iot.functions.getDevice(device_id).call()
+        container, taken = bytes(device[6]).decode(), int(device[8])  # from the binding's time on
         readings = [Reading(device_id, container, kind, -1_800 + n, taken + n, n + 1) for n in range(3)]
         root = MerkleTree([r.leaf() for r in readings]).root
         self.send(self.iot.functions.anchorBatch(root, 3), gateway)
@@ -302,6 +331,8 @@ class Activity:
                 self.iot.functions.resolveAlert(alert_id, "reefer restarted, cargo inspected"), self.who.shekou_customs
             )
         if revoke:
-            self.send(self.iot.functions.authoriseGateway(sid, gateway, False), self.who.shipper)
+            declaration_open, financing, _ = self.iot.functions.monitoringLock(sid).call()
+            withdrawer = self.who.shekou_customs if declaration_open or financing else self.who.shipper
+            self.send(self.iot.functions.authoriseGateway(sid, gateway, False), withdrawer)
             self.send(self.iot.functions.revokeDevice(device_id), gateway)
         return alert_id

@@ -191,6 +191,8 @@ def _assert_iot_as_the_monitor_holds_it(activity, engine, sids):
     assert len(devices) == len(sids)
     for row in devices:
         chain = _struct(iot, "getDevice", bytes.fromhex(row["device_id"][2:]))
+        # Not projected: the binding's time is the block time of the DeviceBound the row was updated from.
+        assert chain.pop("boundAt") > 0
         assert {
             "state": DeviceState[row["state"]],
             "kind": DeviceKind[row["kind"]],

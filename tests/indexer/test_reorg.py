@@ -28,7 +28,8 @@ def _replacement(activity, reference_seed: int) -> list:
         bytes(31) + b"\1",
         [(container_number("RGO", activity.serial), 21_000, [seal(f"RG{activity.serial:06d}")])],
     )
-    data = activity.shipments.functions.register(registration).build_transaction(
+    deadline, signature = activity.attestation(registration)
+    data = activity.shipments.functions.register(registration, deadline, signature).build_transaction(
         {"from": activity.who.shipper, "gas": 2_000_000}
     )
     return [{"from": activity.who.shipper, "to": data["to"], "data": data["data"], "gas": hex(2_000_000)}]

@@ -16,7 +16,7 @@ from portlink.manifest import IOT
 
 from tests.conftest import SHEKOU, SHUNDE
 from tests.customs.conftest import desk  # noqa: F401 - a fixture the IoT tests use too
-from tests.shipments.conftest import DEFAULT_CONTAINERS, journey  # noqa: F401 - `journey` is a fixture
+from tests.shipments.conftest import DEFAULT_CONTAINERS, ev, journey  # noqa: F401 - `journey` is a fixture
 
 #: A reefer's rules: 2.0-8.0 °C (chilled pharmaceuticals), seals intact, at most 5 g, the pilot corridor.
 REEFER_RULES = Rules(
@@ -26,7 +26,25 @@ REEFER_RULES = Rules(
     max_shock=5_000,
     corridor=("CNSHK", "CNSUD"),
 )
-NOW = 1_700_000_000  # a reading time safely in the chain's past
+
+
+def rules_set(iot, sid: bytes, by, rules: Rules) -> tuple:
+    """The expected RulesSet log of `rules` set by `by`."""
+    enabled, low, high, shock, corridor = rules.to_chain()
+    return ev(
+        iot,
+        "RulesSet",
+        shipmentId=sid,
+        setBy=by.address,
+        enabled=enabled,
+        minTemperature=low,
+        maxTemperature=high,
+        maxShock=shock,
+        corridor=corridor,
+    )
+
+
+NOW = 1_700_000_000  # a reading time safely in the chain's past (before any binding: refused on chain)
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +69,16 @@ class Device:
         self.domain = eip712_domain
         self.container = DEFAULT_CONTAINERS[0][0].decode()
         self.sequence = 0
+        #: When its readings are taken unless told: its binding's time once bound (earlier readings are refused).
+        self.timestamp = NOW
 
     def reading(self, value: int, *, sequence: int | None = None, **fields) -> Reading:
         """The next reading (or one with the given fields) of this device's container and kind."""
         if sequence is None:
             self.sequence += 1
             sequence = self.sequence
-        args = {"device_id": self.id, "container": self.container, "kind": self.kind, "timestamp": NOW} | fields
+        args = {"device_id": self.id, "container": self.container, "kind": self.kind, "timestamp": self.timestamp}
+        args |= fields
         return Reading(value=value, sequence=sequence, **args)
 
     def sign(self, reading: Reading, key: bytes | None = None, other: Eip712Domain | None = None) -> bytes:
@@ -98,7 +119,9 @@ class Field:
         if not self.iot.isAuthorisedGateway(sid, self.gateway):
             self.iot.authoriseGateway(sid, self.gateway, True, sender=self.members.shipper)
         self.iot.bindDevice(device.id, sid, index, sender=self.gateway)
-        device.container = bytes(self.iot.getDevice(device.id).container).decode()
+        bound = self.iot.getDevice(device.id)
+        device.container = bytes(bound.container).decode()
+        device.timestamp = bound.boundAt
 
     def report(self, device: Device, reading: Reading, signature: bytes | None = None, *, sender=None):
         signature = device.sign(reading) if signature is None else signature

@@ -9,7 +9,8 @@ from portlink.domain.consortium import Role
 from portlink.domain.iot import DeviceKind, DeviceState, Rule, Rules
 
 from tests.conftest import HONG_KONG, error_data, reverts
-from tests.iot.conftest import REEFER_RULES
+from tests.escrow.conftest import escrow  # noqa: F401 - a fixture
+from tests.iot.conftest import REEFER_RULES, rules_set
 from tests.shipments.conftest import State, container, ev, logs, pool_number
 
 NO_PORT = bytes(5)
@@ -194,19 +195,7 @@ def test_shipper_or_customs_of_the_shipment_sets_its_rules(iot, journey, members
     sender = getattr(members, setter)
     receipt = iot.setRules(sid, REEFER_RULES.to_chain(), sender=sender)
     enabled, low, high, shock, corridor = REEFER_RULES.to_chain()
-    assert logs(receipt) == [
-        ev(
-            iot,
-            "RulesSet",
-            shipmentId=sid,
-            setBy=sender.address,
-            enabled=enabled,
-            minTemperature=low,
-            maxTemperature=high,
-            maxShock=shock,
-            corridor=corridor,
-        )
-    ]
+    assert logs(receipt) == [rules_set(iot, sid, sender, REEFER_RULES)]
     rules = iot.getRules(sid)
     assert (rules.enabled, rules.minTemperature, rules.maxTemperature, rules.maxShock) == (enabled, low, high, shock)
     assert [bytes(c) for c in rules.corridor] == corridor
@@ -282,15 +271,56 @@ def test_backend_refuses_the_rules_the_chain_refuses(rules):
 
 def test_monitor_and_customs_refuse_a_zero_address(project, members, shipments, iot):
     zero = "0x" + "00" * 20
-    expected = HexBytes(error_data(project.IoTMonitor, "ConsortiumZeroAddress"))
-    for deploy in (
-        lambda: project.IoTMonitor.deploy(zero, sender=members.deployer),
-        lambda: project.CustomsClearance.deploy(shipments.address, zero, sender=members.deployer),
-        lambda: project.CustomsClearance.deploy(zero, iot.address, sender=members.deployer),
+    other = members.deployer.address
+    for deploy, expected in (
+        (
+            lambda: project.IoTMonitor.deploy(zero, other, other, sender=members.deployer),
+            (project.IoTMonitor, "IoTZeroAddress"),
+        ),
+        (
+            lambda: project.IoTMonitor.deploy(shipments.address, zero, other, sender=members.deployer),
+            (project.IoTMonitor, "IoTZeroAddress"),
+        ),
+        (
+            lambda: project.IoTMonitor.deploy(shipments.address, other, zero, sender=members.deployer),
+            (project.IoTMonitor, "IoTZeroAddress"),
+        ),
+        (
+            lambda: project.CustomsClearance.deploy(shipments.address, zero, sender=members.deployer),
+            (project.CustomsClearance, "ClearanceZeroAddress"),
+        ),
+        (
+            lambda: project.CustomsClearance.deploy(zero, iot.address, sender=members.deployer),
+            (project.CustomsClearance, "ClearanceZeroAddress"),
+        ),
+        (
+            lambda: project.ShipmentRegistry.deploy(zero, sender=members.deployer),
+            (project.ShipmentRegistry, "ShipmentZeroAddress"),
+        ),
     ):
         with pytest.raises(ContractLogicError) as info:  # ape does not decode constructor errors
             deploy()
-        assert HexBytes(info.value.revert_message) == expected
+        assert HexBytes(info.value.revert_message) == HexBytes(error_data(*expected))
+
+
+def test_customs_and_escrow_refuse_a_monitor_that_names_others(
+    project,
+    members,
+    shipments,
+    iot,
+    customs,
+    escrow,  # noqa: F811 - the imported fixture
+):
+    """The monitor names the customs and escrow whose declarations and financings lock its shipments' monitoring;
+    a customs or escrow it does not name would hold no lock, so their constructors refuse it."""
+    with pytest.raises(ContractLogicError) as info:
+        project.CustomsClearance.deploy(shipments.address, iot.address, sender=members.deployer)
+    expected = error_data(project.CustomsClearance, "ClearanceMonitorMismatch", iot.address, customs.address)
+    assert HexBytes(info.value.revert_message) == HexBytes(expected)
+    with pytest.raises(ContractLogicError) as info:
+        project.TradeFinanceEscrow.deploy(customs.address, members.deployer.address, sender=members.deployer)
+    expected = error_data(project.TradeFinanceEscrow, "EscrowMonitorMismatch", iot.address, escrow.address)
+    assert HexBytes(info.value.revert_message) == HexBytes(expected)
 
 
 def test_monitor_asks_the_consortium_of_its_shipment_registry(iot, shipments, customs):

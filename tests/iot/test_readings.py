@@ -11,7 +11,7 @@ from portlink.domain.eip712 import Eip712Domain
 from portlink.domain.iot import AlertState, DeviceKind, Rule, Rules, broken_rule, position_value, reading_typed_data
 
 from tests.conftest import SHEKOU, SHUNDE, reverts
-from tests.iot.conftest import NOW, REEFER_RULES
+from tests.iot.conftest import REEFER_RULES
 from tests.shipments.conftest import MSCU, State, ev, logs
 
 RESOLUTION = "reefer restarted at Shekou CY; cargo inspected and released by CIQ"
@@ -65,7 +65,7 @@ def test_reefer_drifting_out_of_range_raises_an_alert_that_holds_clearance_until
         DeviceKind.TEMPERATURE,
         Rule.TEMPERATURE,
         930,
-        NOW,
+        reefer.timestamp,
     )
     assert (bytes(alert.shipmentId), bytes(alert.deviceId), alert.raisedAt) == (sid, reefer.id, receipt.timestamp)
     assert iot.getDevice(reefer.id).lastSequence == drift.sequence

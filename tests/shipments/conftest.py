@@ -14,6 +14,8 @@ from enum import IntEnum
 import pytest
 from eth_abi import encode
 from eth_utils.crypto import keccak
+from portlink.domain.eip712 import Eip712Domain, sign_typed_data
+from portlink.domain.shipments import BILL_OF_LADING_TYPE
 
 from tests.conftest import SHEKOU, SHUNDE
 
@@ -91,6 +93,7 @@ FUNCTION = {
 
 ZERO32 = bytes(32)
 ZERO_ADDRESS = "0x" + "00" * 20
+FAR = 2**48  # an attestation deadline far in the future
 MAX_CONTAINERS = 100
 MAX_SEALS = 4
 DEFAULT_TOLERANCE_BPS = 500
@@ -219,6 +222,32 @@ def registration(
     )
 
 
+def bill_of_lading(domain: Eip712Domain, reg: tuple, shipper, deadline: int = FAR) -> dict:
+    """The carrier's `BillOfLading` typed data for registration tuple `reg` by `shipper`, built from the raw values
+    (malformed ones included, so that a test can attest what the registry must then refuse on its own grounds)."""
+    consignee, carrier, origin, destination, reference, _, containers = reg
+    return {
+        "types": {"EIP712Domain": domain.types(), "BillOfLading": BILL_OF_LADING_TYPE},
+        "primaryType": "BillOfLading",
+        "domain": domain.values(),
+        "message": {
+            "carrier": _address(carrier),
+            "transportDocumentReference": reference,
+            "shipper": _address(shipper),
+            "consignee": _address(consignee),
+            "originPort": "0x" + bytes(origin).hex(),
+            "destinationPort": "0x" + bytes(destination).hex(),
+            "containers": ["0x" + bytes(c[0]).hex() for c in containers],
+            "deadline": deadline,
+        },
+    }
+
+
+def attest(domain: Eip712Domain, reg: tuple, shipper, key, deadline: int = FAR) -> bytes:
+    """The carrier's signature (with `key`) of its `BillOfLading` attestation of `reg` by `shipper`."""
+    return sign_typed_data(key, bill_of_lading(domain, reg, shipper, deadline))
+
+
 # ---------------------------------------------------------------------------------------------------- logs
 
 
@@ -236,24 +265,47 @@ def logs(receipt) -> list[tuple]:
 
 
 class Journey:
-    """Registers shipments and records their milestones with the right actor unless told otherwise."""
+    """Registers shipments (with the carrier's attestation) and records their milestones with the right actor unless
+    told otherwise."""
 
     def __init__(self, shipments, members) -> None:
         self.shipments = shipments
         self.members = members
+        self.domain = Eip712Domain.from_erc5267(shipments.eip712Domain())
         self.terminal = {SHEKOU: members.shekou_terminal, SHUNDE: members.shunde_terminal}
         self.customs = {SHEKOU: members.shekou_customs, SHUNDE: members.shunde_customs}
         #: The containers each shipment was registered with, to gate them in as declared.
         self.declared: dict[bytes, list[tuple]] = {}
         self.receipt = None
 
-    def register(self, containers: Sequence[tuple] = DEFAULT_CONTAINERS, *, sender=None, **fields) -> bytes:
-        """Register (by the pilot shipper unless `sender`) and return the shipment id; the receipt is `.receipt`."""
+    def register(
+        self, containers: Sequence[tuple] = DEFAULT_CONTAINERS, *, sender=None, deadline: int = FAR, **fields
+    ) -> bytes:
+        """Register (by the pilot shipper unless `sender`), attested by the carrier, and return the shipment id; the
+        receipt is `.receipt`."""
         r = registration(self.members, containers, **fields)
-        self.receipt = self.shipments.register(r, sender=sender or self.members.shipper)
+        shipper = sender or self.members.shipper
+        signature = self.attest(r, shipper, deadline)
+        self.receipt = self.shipments.register(r, deadline, signature, sender=shipper)
         sid = bytes(self.receipt.return_value)
         self.declared[sid] = list(containers)
         return sid
+
+    def submit(self, reg: tuple, *, sender=None, deadline: int = FAR, signature: bytes | None = None):
+        """Send registration tuple `reg` (by the pilot shipper unless `sender`) with its carrier's attestation (or
+        `signature`); returns the receipt."""
+        shipper = sender or self.members.shipper
+        signature = self.attest(reg, shipper, deadline) if signature is None else signature
+        return self.shipments.register(reg, deadline, signature, sender=shipper)
+
+    def attest(self, reg: tuple, shipper, deadline: int = FAR) -> bytes:
+        """The attestation of `reg` by `shipper`, signed by its carrier if that is a test account (else empty: the
+        registry refuses such a carrier before it looks at a signature)."""
+        carrier = _address(reg[1])
+        for account in vars(self.members).values():
+            if account.address == carrier:
+                return attest(self.domain, reg, shipper, account.private_key, deadline)
+        return b""
 
     def ports(self, sid: bytes) -> tuple[bytes, bytes]:
         s = self.shipments.getShipment(sid)

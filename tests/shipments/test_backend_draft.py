@@ -6,7 +6,7 @@ from portlink.domain.shipments import RegistrationDraft
 from portlink.manifest import SHIPMENTS
 
 
-def test_backend_draft_registers_on_chain_with_the_id_it_predicts(project, deployment, members):
+def test_backend_draft_registers_on_chain_with_the_id_it_predicts(project, deployment, members, journey):
     shipments = project.ShipmentRegistry.at(deployment.manifest.contract(SHIPMENTS).address)
     draft = RegistrationDraft.model_validate(
         {
@@ -21,7 +21,7 @@ def test_backend_draft_registers_on_chain_with_the_id_it_predicts(project, deplo
             ],
         }
     )
-    receipt = shipments.register(draft.to_chain(), sender=members.shipper)
+    receipt = journey.submit(draft.to_chain(), sender=members.shipper)
     [event] = receipt.events.filter(shipments.ShipmentRegistered)
     assert bytes(event.shipmentId) == draft.shipment_id
     assert event.transportDocumentReference == "PRFL20260001"

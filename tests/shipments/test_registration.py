@@ -112,9 +112,9 @@ def values(table) -> list:
 # ---------------------------------------------------------------------------------------------------- registering
 
 
-def test_shipper_registers_shipment_with_events_and_reads(chain, shipments, members):
+def test_shipper_registers_shipment_with_events_and_reads(chain, shipments, members, journey):
     reg = registration(members)
-    receipt = shipments.register(reg, sender=members.shipper)
+    receipt = journey.submit(reg, sender=members.shipper)
 
     sid = shipment_id_of(members.carrier, REF)
     assert receipt.return_value == sid
@@ -250,7 +250,7 @@ def test_register_reverts_if_same_carrier_registers_the_same_bl_again(shipments,
     sid = journey.register()
     other_boxes = [container(pool_number(1))]
     with reverts(shipments.ShipmentAlreadyRegistered, shipmentId=sid):
-        shipments.register(registration(members, other_boxes, consignee=members.consignee), sender=members.shipper)
+        journey.submit(registration(members, other_boxes, consignee=members.consignee), sender=members.shipper)
     assert shipments.shipmentOfContainer(pool_number(1)) == ZERO32
 
 
@@ -258,7 +258,7 @@ def test_register_reverts_if_another_shipper_registers_the_same_bl_of_the_carrie
     sid = journey.register()
     admit("proposeMember", members.newcomer, "Shipper 2", "S2", Role.SHIPPER.id, NO_PORT)
     with reverts(shipments.ShipmentAlreadyRegistered, shipmentId=sid):
-        shipments.register(registration(members, [container(pool_number(1))]), sender=members.newcomer)
+        journey.submit(registration(members, [container(pool_number(1))]), sender=members.newcomer)
     assert shipments.getShipment(sid).shipper == members.shipper.address
 
 
@@ -267,7 +267,7 @@ def test_register_reverts_if_the_bl_was_registered_and_its_shipment_completed(sh
     journey.advance(sid, State.GATED_OUT)
     assert shipments.shipmentOfContainer(CSQU) == ZERO32  # the boxes are free again ...
     with reverts(shipments.ShipmentAlreadyRegistered, shipmentId=sid):  # ... but the B/L is not
-        shipments.register(registration(members), sender=members.shipper)
+        journey.submit(registration(members), sender=members.shipper)
     assert shipments.getShipment(sid).state == State.GATED_OUT
 
 
@@ -279,7 +279,7 @@ def test_same_bl_number_of_another_carrier_is_another_shipment(shipments, journe
     assert shipments.getShipment(second).carrier == members.newcomer.address
     assert shipments.getShipment(first).carrier == members.carrier.address
     with reverts(shipments.ShipmentAlreadyRegistered, shipmentId=second):
-        shipments.register(
+        journey.submit(
             registration(members, [container(pool_number(2))], carrier=members.newcomer), sender=members.shipper
         )
 
@@ -288,10 +288,10 @@ def test_same_bl_number_of_another_carrier_is_another_shipment(shipments, journe
 
 
 @pytest.mark.parametrize("caller", NOT_SHIPPERS, ids=NOT_SHIPPERS)
-def test_register_reverts_if_caller_is_not_a_shipper(shipments, members, caller):
+def test_register_reverts_if_caller_is_not_a_shipper(shipments, members, caller, journey):
     sender = getattr(members, caller)
     with reverts(shipments.ShipmentUnauthorized, account=sender.address, role=Role.SHIPPER.id, port=NO_PORT):
-        shipments.register(registration(members), sender=sender)
+        journey.submit(registration(members), sender=sender)
     assert shipments.getShipment(shipment_id_of(members.carrier, REF)).state == State.NONE
     assert shipments.shipmentOfContainer(CSQU) == ZERO32
 
@@ -299,15 +299,15 @@ def test_register_reverts_if_caller_is_not_a_shipper(shipments, members, caller)
 def test_register_reverts_if_shipper_is_suspended_and_works_again_once_reinstated(shipments, journey, members, admit):
     admit("proposeSuspension", members.shipper, SUSPENSION_REASON)
     with reverts(shipments.ShipmentUnauthorized, account=members.shipper.address, role=Role.SHIPPER.id, port=NO_PORT):
-        shipments.register(registration(members), sender=members.shipper)
+        journey.submit(registration(members), sender=members.shipper)
     admit("proposeReinstatement", members.shipper)
     assert shipments.getShipment(journey.register()).shipper == members.shipper.address
 
 
-def test_register_reverts_if_shippers_role_was_revoked(shipments, members, admit):
+def test_register_reverts_if_shippers_role_was_revoked(shipments, members, admit, journey):
     admit("proposeRoleRevoke", members.shipper, Role.SHIPPER.id, NO_PORT)
     with reverts(shipments.ShipmentUnauthorized, account=members.shipper.address, role=Role.SHIPPER.id, port=NO_PORT):
-        shipments.register(registration(members), sender=members.shipper)
+        journey.submit(registration(members), sender=members.shipper)
 
 
 def test_shipper_admitted_by_vote_registers(shipments, journey, members, admit):
@@ -324,17 +324,17 @@ UNKNOWN_PORTS = [(HONG_KONG, "not-admitted"), (bytes(5), "zero"), (b"cnshk", "lo
 
 @pytest.mark.parametrize("port", values(UNKNOWN_PORTS), ids=ids(UNKNOWN_PORTS))
 @pytest.mark.parametrize("side", ["origin", "destination"])
-def test_register_reverts_if_port_is_not_a_consortium_port(shipments, members, side, port):
+def test_register_reverts_if_port_is_not_a_consortium_port(shipments, members, side, port, journey):
     other = SHUNDE if side == "origin" else SHEKOU
     ports = {"origin": port, "destination": other} if side == "origin" else {"origin": other, "destination": port}
     with reverts(shipments.ShipmentUnknownPort, port=port):
-        shipments.register(registration(members, **ports), sender=members.shipper)
+        journey.submit(registration(members, **ports), sender=members.shipper)
 
 
 @pytest.mark.parametrize("port", [SHEKOU, SHUNDE], ids=["shekou", "shunde"])
-def test_register_reverts_if_origin_and_destination_are_the_same(shipments, members, port):
+def test_register_reverts_if_origin_and_destination_are_the_same(shipments, members, port, journey):
     with reverts(shipments.ShipmentSamePorts, port=port):
-        shipments.register(registration(members, origin=port, destination=port), sender=members.shipper)
+        journey.submit(registration(members, origin=port, destination=port), sender=members.shipper)
 
 
 # ---------------------------------------------------------------------------------------------------- refusals: parties
@@ -344,58 +344,58 @@ INVALID_CARRIERS = ["outsider", "shipper", "consignee", "shekou_terminal", "audi
 
 
 @pytest.mark.parametrize("who", INVALID_CONSIGNEES, ids=INVALID_CONSIGNEES)
-def test_register_reverts_if_consignee_does_not_hold_the_consignee_role(shipments, members, who):
+def test_register_reverts_if_consignee_does_not_hold_the_consignee_role(shipments, members, who, journey):
     account = getattr(members, who)
     with reverts(shipments.ShipmentInvalidParty, account=account.address, role=Role.CONSIGNEE.id):
-        shipments.register(registration(members, consignee=account), sender=members.shipper)
+        journey.submit(registration(members, consignee=account), sender=members.shipper)
 
 
 @pytest.mark.parametrize("who", INVALID_CARRIERS, ids=INVALID_CARRIERS)
-def test_register_reverts_if_carrier_does_not_hold_the_carrier_role(shipments, members, who):
+def test_register_reverts_if_carrier_does_not_hold_the_carrier_role(shipments, members, who, journey):
     account = getattr(members, who)
     with reverts(shipments.ShipmentInvalidParty, account=account.address, role=Role.CARRIER.id):
-        shipments.register(registration(members, carrier=account), sender=members.shipper)
+        journey.submit(registration(members, carrier=account), sender=members.shipper)
 
 
-def test_register_reverts_if_consignee_is_the_zero_address(shipments, members):
+def test_register_reverts_if_consignee_is_the_zero_address(shipments, members, journey):
     with reverts(shipments.ShipmentInvalidParty, account=ZERO_ADDRESS, role=Role.CONSIGNEE.id):
-        shipments.register(registration(members, consignee=ZERO_ADDRESS), sender=members.shipper)
+        journey.submit(registration(members, consignee=ZERO_ADDRESS), sender=members.shipper)
 
 
 @pytest.mark.parametrize(("who", "role"), [("consignee", Role.CONSIGNEE), ("carrier", Role.CARRIER)])
-def test_register_reverts_if_party_is_suspended(shipments, members, admit, who, role):
+def test_register_reverts_if_party_is_suspended(shipments, members, admit, who, role, journey):
     account = getattr(members, who)
     admit("proposeSuspension", account, SUSPENSION_REASON)
     with reverts(shipments.ShipmentInvalidParty, account=account.address, role=role.id):
-        shipments.register(registration(members), sender=members.shipper)
+        journey.submit(registration(members), sender=members.shipper)
 
 
 # ---------------------------------------------------------------------------------------------------- refusals: B/L
 
 
 @pytest.mark.parametrize("reference", values(INVALID_REFERENCES), ids=ids(INVALID_REFERENCES))
-def test_register_reverts_if_transport_document_reference_is_invalid(shipments, members, reference):
+def test_register_reverts_if_transport_document_reference_is_invalid(shipments, members, reference, journey):
     with reverts(shipments.ShipmentInvalidTransportDocument, transportDocumentReference=reference):
-        shipments.register(registration(members, reference=reference), sender=members.shipper)
+        journey.submit(registration(members, reference=reference), sender=members.shipper)
 
 
 # ------------------------------------------------------------------------------------------------ refusals: containers
 
 
 @pytest.mark.parametrize("count", [0, MAX_CONTAINERS + 1], ids=["none", "one-too-many"])
-def test_register_reverts_if_container_count_is_out_of_range(shipments, members, count):
+def test_register_reverts_if_container_count_is_out_of_range(shipments, members, count, journey):
     boxes = [container(pool_number(n)) for n in range(count)]
     with reverts(shipments.ShipmentContainerCount, count=count, max=MAX_CONTAINERS):
-        shipments.register(registration(members, boxes), sender=members.shipper)
+        journey.submit(registration(members, boxes), sender=members.shipper)
 
 
 @pytest.mark.parametrize("number", values(INVALID_NUMBERS), ids=ids(INVALID_NUMBERS))
 @pytest.mark.parametrize("position", [0, 1], ids=["first", "second"])
-def test_register_reverts_if_container_number_is_not_iso6346(shipments, members, number, position):
+def test_register_reverts_if_container_number_is_not_iso6346(shipments, members, number, position, journey):
     boxes = [container(MSCU)]
     boxes.insert(position, container(number, 20_000, seals("S1")))
     with reverts(shipments.ShipmentInvalidContainerNumber, number=number):
-        shipments.register(registration(members, boxes), sender=members.shipper)
+        journey.submit(registration(members, boxes), sender=members.shipper)
     assert shipments.shipmentOfContainer(MSCU) == ZERO32
 
 
@@ -403,15 +403,15 @@ def test_register_reverts_if_container_is_in_another_open_shipment(shipments, jo
     first = journey.register()
     boxes = [container(pool_number(1)), container(MSCU)]
     with reverts(shipments.ShipmentContainerInUse, number=MSCU, shipmentId=first):
-        shipments.register(registration(members, boxes, reference="SHK2026000043"), sender=members.shipper)
+        journey.submit(registration(members, boxes, reference="SHK2026000043"), sender=members.shipper)
     assert shipments.shipmentOfContainer(MSCU) == first
     assert shipments.shipmentOfContainer(pool_number(1)) == ZERO32
 
 
-def test_register_reverts_if_container_is_twice_in_one_registration(shipments, members):
+def test_register_reverts_if_container_is_twice_in_one_registration(shipments, members, journey):
     boxes = [container(CSQU, 20_000, seals("S1")), container(MSCU), container(CSQU, 21_000, seals("S2"))]
     with reverts(shipments.ShipmentContainerInUse, number=CSQU, shipmentId=shipment_id_of(members.carrier, REF)):
-        shipments.register(registration(members, boxes), sender=members.shipper)
+        journey.submit(registration(members, boxes), sender=members.shipper)
 
 
 @pytest.mark.parametrize(
@@ -421,7 +421,7 @@ def test_register_reverts_if_container_is_in_a_shipment_that_has_not_gated_it_ou
     first = journey.register()
     journey.advance(first, state)
     with reverts(shipments.ShipmentContainerInUse, number=CSQU, shipmentId=first):
-        shipments.register(registration(members, [container(CSQU)], reference="NEXT"), sender=members.shipper)
+        journey.submit(registration(members, [container(CSQU)], reference="NEXT"), sender=members.shipper)
 
 
 def test_container_is_free_once_gated_out_even_if_the_rest_of_its_shipment_is_not(shipments, journey, members):
@@ -433,17 +433,17 @@ def test_container_is_free_once_gated_out_even_if_the_rest_of_its_shipment_is_no
     second = journey.register([container(CSQU)], reference="NEXT")
     assert shipments.shipmentOfContainer(CSQU) == second
     with reverts(shipments.ShipmentContainerInUse, number=MSCU, shipmentId=first):
-        shipments.register(registration(members, [container(MSCU)], reference="NEXT2"), sender=members.shipper)
+        journey.submit(registration(members, [container(MSCU)], reference="NEXT2"), sender=members.shipper)
 
 
-def test_register_reverts_if_declared_weight_is_zero(shipments, members):
+def test_register_reverts_if_declared_weight_is_zero(shipments, members, journey):
     boxes = [container(CSQU), container(MSCU, 0)]
     with reverts(shipments.ShipmentInvalidWeight, number=MSCU):
-        shipments.register(registration(members, boxes), sender=members.shipper)
+        journey.submit(registration(members, boxes), sender=members.shipper)
 
 
 @pytest.mark.parametrize("seal_list", values(INVALID_SEALS), ids=ids(INVALID_SEALS))
-def test_register_reverts_if_seals_are_invalid(shipments, members, seal_list):
+def test_register_reverts_if_seals_are_invalid(shipments, members, seal_list, journey):
     boxes = [container(CSQU), container(MSCU, 20_000, seal_list)]
     with reverts(shipments.ShipmentInvalidSeals, number=MSCU):
-        shipments.register(registration(members, boxes), sender=members.shipper)
+        journey.submit(registration(members, boxes), sender=members.shipper)

@@ -1,6 +1,8 @@
 """A Hypothesis state machine over random registrations, milestone attempts and clearances on the real deployment.
 
-Each step registers a random B/L (from a small pool, so keys repeat) with random boxes (so boxes collide), records
+Each step registers a random B/L (from a small pool, so keys repeat) with random boxes (so boxes collide) and the
+carrier's attestation - or one by the other carrier, one made out to the other shipper (a second SHIPPER trying to
+take a B/L it does not hold), one for other boxes, or an expired one - records
 the next milestone of a shipment by the rightful actor with a random weighbridge weight (often out of tolerance) and
 seals (sometimes tampered or malformed), attempts a random milestone by a random actor at a random container index
 (sometimes out of range, sometimes of an unknown shipment), clears a random container, or lets governance change the
@@ -10,7 +12,8 @@ transaction (its status); then the chain's record of the shipment is compared wi
 
 Invariants: a shipment's state never decreases; a held shipment's state never changes; an attempt that reverts
 changes nothing; business keys (carrier, B/L) never repeat - registering a used one always reverts
-ShipmentAlreadyRegistered, whatever state its shipment is in.
+ShipmentAlreadyRegistered, whatever state its shipment is in; a B/L is registered only by the shipper its carrier
+attested it to, with the boxes the carrier named.
 
 Transactions and reads go through a plain web3 client of the test node (its unlocked accounts): ape would trace
 every revert, which costs about a second each.
@@ -34,6 +37,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from portlink.domain.consortium import Role
+from portlink.domain.eip712 import Eip712Domain
 from portlink.manifest import SHIPMENTS
 from web3 import Web3
 
@@ -50,6 +54,7 @@ from tests.shipments.conftest import (
     Discrepancy,
     Milestone,
     State,
+    attest,
     pool_number,
     seal,
     seals_digest,
@@ -76,9 +81,13 @@ ACTORS = [
     "carrier",
     "carrier2",
     "shipper",
+    "shipper2",
     "outsider",
 ]
 CARRIERS = ["carrier", "carrier2"]
+SHIPPERS = ["shipper", "shipper2"]
+#: The carrier's attestation a registration comes with: mostly the right one.
+ATTESTATIONS = ["right"] * 6 + ["other carrier", "other shipper", "other boxes", "expired"]
 REFERENCES = ["BL1", "BL2", "BL3"]
 POOL = 8  # boxes pool_number(0..7)
 #: Weighbridge weights as a percentage of the declared weight: 95-105 pass at the default 5%, 0 is refused.
@@ -130,6 +139,7 @@ class Ship:
     reference: str
     registered_at: int
     carrier: str  # actor name
+    shipper: str  # actor name
     origin: bytes
     destination: bytes
     boxes: list[Box]
@@ -148,6 +158,8 @@ class Env:
     shipments: Any  # the registry as an ape contract: its ABI gives the expected revert data
     registry: Any
     admit: Any
+    domain: Eip712Domain  # the registry's, for the carriers' attestations
+    keys: dict[str, bytes]  # the carriers' private keys
     address: dict[str, str] = field(default_factory=dict)
 
 
@@ -200,7 +212,7 @@ class ShipmentMachine(RuleBasedStateMachine):
             ship.advanced,
             ship.held,
             ship.registered_at,
-            self.addr("shipper"),
+            self.addr(ship.shipper),
             self.addr("consignee"),
             self.addr(ship.carrier),
             DOCUMENTS,
@@ -238,7 +250,7 @@ class ShipmentMachine(RuleBasedStateMachine):
     ) -> None:
         # Every run starts with one shipment taken (checked step by step, random weights and seals, holds cleared
         # by customs) to a random state, so that the later milestones are explored as much as the early ones.
-        self.register("shipper", carrier, "BL0", back, list(range(boxes)))
+        self.register("shipper", carrier, "BL0", back, list(range(boxes)), "right")
         ship = self.ships[0]
         for _ in range(50):
             if ship.state >= state:
@@ -252,21 +264,29 @@ class ShipmentMachine(RuleBasedStateMachine):
 
     @rule(
         data=st.data(),
-        actor=st.sampled_from(["shipper"] * 6 + ACTORS),
+        actor=st.sampled_from(["shipper"] * 5 + ["shipper2"] * 2 + ACTORS),
         carrier=st.sampled_from(CARRIERS),
         reference=st.sampled_from(["BL0", *REFERENCES]),
         back=st.booleans(),
         pool=st.lists(st.integers(0, POOL - 1), min_size=1, max_size=3, unique=True),
+        attestation=st.sampled_from(ATTESTATIONS),
     )
     def register_a_random_bl(
-        self, data: st.DataObject, actor: str, carrier: str, reference: str, back: bool, pool: list[int]
+        self,
+        data: st.DataObject,
+        actor: str,
+        carrier: str,
+        reference: str,
+        back: bool,
+        pool: list[int],
+        attestation: str,
     ) -> None:
         if self.ships and data.draw(st.booleans()):  # half the time, the B/L of a registered shipment
             used = data.draw(st.sampled_from(self.ships))
             carrier, reference = used.carrier, used.reference
-        self.register(actor, carrier, reference, back, pool)
+        self.register(actor, carrier, reference, back, pool, attestation)
 
-    def register(self, actor: str, carrier: str, reference: str, back: bool, pool: list[int]) -> None:
+    def register(self, actor: str, carrier: str, reference: str, back: bool, pool: list[int], attestation: str) -> None:
         origin, destination = (SHUNDE, SHEKOU) if back else (SHEKOU, SHUNDE)
         sid = shipment_id_of(self.addr(carrier), reference)
         containers = [(pool_number(n), declared_kg(n), declared_seals(n)) for n in pool]
@@ -279,29 +299,50 @@ class ShipmentMachine(RuleBasedStateMachine):
             DOCUMENTS,
             containers,
         )
+        deadline, signature = self.attestation(registration, actor, carrier, attestation)
         in_use = [n for n in pool if n in self.open]
         expected = None
-        if actor != "shipper":
+        if actor not in SHIPPERS:
             expected = self.error("ShipmentUnauthorized", self.addr(actor), Role.SHIPPER.id, NO_PORT)
         elif sid in self.keys:
             expected = self.error("ShipmentAlreadyRegistered", sid)
+        elif attestation == "expired":
+            expected = self.error("ShipmentExpiredAttestation", deadline)
+        elif attestation != "right":
+            expected = self.error("ShipmentInvalidCarrierSignature", sid, self.addr(carrier))
         elif in_use:
             expected = self.error("ShipmentContainerInUse", pool_number(in_use[0]), self.open[in_use[0]])
         existing = next((s for s in self.ships if s.sid == sid), None)
         if existing:  # a used business key: the shipment it names must not change
             before = self.read(existing)
-        receipt = self.attempt(actor, "register", [registration], expected)
+        receipt = self.attempt(actor, "register", [registration, deadline, signature], expected)
         if existing:
             assert expected is not None, "business keys never repeat"
             assert self.read(existing) == before
         if expected is not None:
             return
+        assert attestation == "right", "a B/L is registered only by the shipper its carrier attested it to"
         timestamp = self.env.web3.eth.get_block(receipt["blockNumber"])["timestamp"]
-        ship = Ship(sid, reference, timestamp, carrier, origin, destination, [Box(n) for n in pool])
+        ship = Ship(sid, reference, timestamp, carrier, actor, origin, destination, [Box(n) for n in pool])
         self.keys.add(sid)
         self.ships.append(ship)
         self.open.update((n, sid) for n in pool)
         assert self.read(ship) == self.modelled(ship)
+
+    def attestation(self, registration: tuple, shipper: str, carrier: str, kind: str) -> tuple[int, bytes]:
+        """(deadline, signature) of the carrier's attestation of `registration` by `shipper`, or of a wrong one."""
+        latest = self.env.web3.eth.get_block("latest")["timestamp"]
+        deadline = latest - 1 if kind == "expired" else latest + 86_400
+        signer = carrier
+        if kind == "other carrier":
+            signer = next(c for c in CARRIERS if c != carrier)
+        if kind == "other shipper":  # the carrier made it out to the other shipper: a copy does not carry over
+            shipper = next((s for s in SHIPPERS if s != shipper), "shipper")
+        if kind == "other boxes":
+            *head, boxes = registration  # the carrier named one box more than the shipper registers
+            registration = (*head, [*boxes, (pool_number(POOL), 1, [])])
+        who = self.env.address.get(shipper, shipper)
+        return deadline, attest(self.env.domain, registration, who, self.env.keys[signer], deadline)
 
     @precondition(lambda self: self.ships)
     @rule(
@@ -491,6 +532,7 @@ def _plain(value: Any) -> Any:
 
 def test_random_milestones_keep_the_invariants(chain, artifacts, shipments, registry, members, admit):
     admit("proposeMember", members.newcomer, "Carrier 2", "C2", Role.CARRIER.id, NO_PORT)
+    admit("proposeMember", members.newcomer2, "Shipper 2", "S2", Role.SHIPPER.id, NO_PORT)
     # A client without middleware (ape's asks the node for its chain id before every call).
     w3 = Web3(Web3.HTTPProvider(chain.provider.http_uri))
     w3.middleware_onion.clear()
@@ -506,7 +548,12 @@ def test_random_milestones_keep_the_invariants(chain, artifacts, shipments, regi
         "outsider",
         "consignee",
     ]
-    address = {name: getattr(members, name).address for name in names} | {"carrier2": members.newcomer.address}
-    env = Env(chain, w3, contract, shipments, registry, admit, address)
+    address = {name: getattr(members, name).address for name in names} | {
+        "carrier2": members.newcomer.address,
+        "shipper2": members.newcomer2.address,
+    }
+    domain = Eip712Domain.from_erc5267(shipments.eip712Domain())
+    keys = {"carrier": members.carrier.private_key, "carrier2": members.newcomer.private_key}
+    env = Env(chain, w3, contract, shipments, registry, admit, domain, keys, address)
     machine = type("BoundShipmentMachine", (ShipmentMachine,), {"env": env})
     run_state_machine_as_test(machine, settings=settings.get_profile(PROFILE))

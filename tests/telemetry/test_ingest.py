@@ -28,6 +28,7 @@ CHAIN_ERROR = {
     Refusal.READING_MISMATCH: "IoTReadingMismatch",
     Refusal.STALE_SEQUENCE: "IoTStaleSequence",
     Refusal.FUTURE_READING: "IoTFutureReading",
+    Refusal.READING_OUTSIDE_BINDING: "IoTReadingOutsideBinding",
     Refusal.INVALID_SIGNATURE: "IoTInvalidSignature",
 }
 
@@ -115,6 +116,10 @@ def refused_cases(field, iot, members, chain):
 
     ahead = reefer.reading(1_000, timestamp=chain.pending_timestamp + 3_600)
     cases.append(("from the future", reefer, signed(reefer, ahead), Refusal.FUTURE_READING))
+    before = reefer.reading(1_000, timestamp=reefer.timestamp - 1)
+    cases.append(("before its binding", reefer, signed(reefer, before), Refusal.READING_OUTSIDE_BINDING))
+    ancient = reefer.reading(2_500, timestamp=NOW)
+    cases.append(("before the shipment existed", reefer, signed(reefer, ancient), Refusal.READING_OUTSIDE_BINDING))
 
     forged = reefer.reading(1_000)
     cases.append(

@@ -14,6 +14,7 @@ from portlink.api.models import Public
 from portlink.api.routes import (
     alerts,
     audit,
+    bills,
     consortium,
     declarations,
     devices,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         financings.approvals,
         financings.withdrawals,
         financings.escrow,
+        bills.router,
         tokens.router,
         operations.router,
         audit.audit,

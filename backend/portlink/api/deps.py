@@ -13,10 +13,12 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from portlink.errors import ForbiddenError, InvalidInputError
 from portlink.services.access import Caller
 from portlink.services.audit import AuditService
+from portlink.services.bills import BillOfLadingService
 from portlink.services.consortium import ConsortiumService
 from portlink.services.declarations import DeclarationService
 from portlink.services.documents import DocumentService
 from portlink.services.financings import FinancingService
+from portlink.services.governance import Proposals
 from portlink.services.iot import IoTService
 from portlink.services.operations import OperationService, Signing
 from portlink.services.runtime import Runtime
@@ -87,6 +89,14 @@ def _shipments(runtime: RuntimeDep) -> ShipmentService:
     return runtime.shipments
 
 
+def _proposals(runtime: RuntimeDep) -> Proposals:
+    return runtime.proposals
+
+
+def _bills(runtime: RuntimeDep) -> BillOfLadingService:
+    return runtime.bills
+
+
 def _declarations(runtime: RuntimeDep) -> DeclarationService:
     return runtime.declarations
 
@@ -117,6 +127,8 @@ def _operations(runtime: RuntimeDep) -> OperationService:
 
 ConsortiumDep = Annotated[ConsortiumService, Depends(_consortium)]
 ShipmentsDep = Annotated[ShipmentService, Depends(_shipments)]
+BillsDep = Annotated[BillOfLadingService, Depends(_bills)]
+ProposalsDep = Annotated[Proposals, Depends(_proposals)]
 DeclarationsDep = Annotated[DeclarationService, Depends(_declarations)]
 FinancingsDep = Annotated[FinancingService, Depends(_financings)]
 IoTDep = Annotated[IoTService, Depends(_iot)]

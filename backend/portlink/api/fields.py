@@ -14,6 +14,7 @@ from portlink.domain.shipments import normalise_transport_document, parse_contai
 
 _BYTES32 = re.compile(r"0x[0-9a-fA-F]{64}")
 _SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
+_WALLET_SIGNATURE = re.compile(r"0x(?:[0-9a-fA-F]{2}){1,4096}")
 
 
 def _address(value: str) -> str:
@@ -44,10 +45,21 @@ def _signature(value: str) -> str:
     return value.lower()
 
 
+def _wallet_signature(value: str) -> str:
+    if not _WALLET_SIGNATURE.fullmatch(value):
+        raise ValueError(
+            "a signature is 0x-prefixed hex of whole bytes: 65 bytes (r, s, v) from a key, or what an ERC-1271 "
+            "contract wallet takes (at most 4096 bytes)"
+        )
+    return value.lower()
+
+
 Address = Annotated[str, AfterValidator(_address), Field(examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"])]
 UnLocode = Annotated[str, AfterValidator(_port), Field(examples=["CNSHK"])]
 Bytes32 = Annotated[str, AfterValidator(_bytes32), Field(examples=["0x" + "ab" * 32])]
 Signature = Annotated[str, AfterValidator(_signature)]
+#: A key's 65-byte signature or a contract wallet's (ERC-1271), which the chain checks.
+WalletSignature = Annotated[str, AfterValidator(_wallet_signature)]
 PaymentReference = Annotated[
     str,
     Field(min_length=1, max_length=200, examples=["HSBC-2026-000123"]),

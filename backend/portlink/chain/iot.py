@@ -34,6 +34,8 @@ class DeviceRecord:
     shipment_id: bytes | None
     container: str | None
     last_sequence: int
+    #: Chain time of the binding to ``shipment_id`` (0 while unbound): readings taken before it are refused.
+    bound_at: int = 0
 
 
 class IoTMonitorClient:
@@ -52,7 +54,7 @@ class IoTMonitorClient:
 
     def device(self, device_id: bytes) -> DeviceRecord | None:
         """The device, or None if it was never registered."""
-        state, kind, _index, last, gateway, signer, container, shipment = self.contract.functions.getDevice(
+        state, kind, _index, last, gateway, signer, container, shipment, bound_at = self.contract.functions.getDevice(
             device_id
         ).call()
         if state == 0:
@@ -67,6 +69,7 @@ class IoTMonitorClient:
             shipment_id=bytes(shipment) if bound else None,
             container=bytes(container).decode("ascii") if bound else None,
             last_sequence=int(last),
+            bound_at=int(bound_at),
         )
 
     def rules(self, shipment_id: bytes) -> Rules:

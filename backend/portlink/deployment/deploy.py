@@ -2,10 +2,15 @@
 
 Deploying is idempotent. With a manifest for this chain already written, :func:`deploy` checks that the chain
 still holds the contracts it records and that the compiled contracts and seed are the ones deployed, and sends
-nothing, unless a service contract added to PortLink since (one that only needs the addresses of contracts
-deployed before it) is missing: that one is deployed and added to the manifest. A manifest written for another
-chain is refused (:class:`StaleManifestError`), as are contracts or a seed changed since deployment
-(:class:`ContractsChangedError`).
+nothing, unless a service contract added to PortLink since is missing: that one is deployed and added to the
+manifest, with every service that names it (they would otherwise keep trusting the old address). A manifest
+written for another chain is refused (:class:`StaleManifestError`), as are contracts or a seed changed since
+deployment (:class:`ContractsChangedError`).
+
+Some services name each other: the IoT monitor takes the addresses of the customs clearance contract and the
+escrow, which are deployed after it and check in their constructors that the monitor names them. Services are
+therefore deployed in one run of consecutive nonces, each constructor given the addresses its dependencies have or
+will have (CREATE addresses predicted from the deployer's nonce), as the registry is given its governance's.
 """
 
 from __future__ import annotations
@@ -44,13 +49,14 @@ from portlink.manifest import (
 
 #: Deployed together: the registry trusts the governance address predicted from the deployer's next nonce.
 CORE = (REGISTRY, GOVERNANCE)
-#: Service contracts in deployment order, each with the contracts whose addresses its constructor takes. A
-#: deployment that lacks one (written before it was added to PortLink) gets it added on the next run.
+#: Service contracts in deployment order, each with the contracts whose addresses its constructor takes (those
+#: deployed later at their predicted addresses). A deployment that lacks one (written before it was added to
+#: PortLink) gets it added on the next run.
 SERVICE_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     SHIPMENTS: (REGISTRY,),
-    IOT: (SHIPMENTS,),
-    CUSTOMS: (SHIPMENTS, IOT),
     SETTLEMENT_TOKEN: (REGISTRY,),
+    IOT: (SHIPMENTS, CUSTOMS, ESCROW),
+    CUSTOMS: (SHIPMENTS, IOT),
     ESCROW: (CUSTOMS, SETTLEMENT_TOKEN),
 }
 SERVICES = tuple(SERVICE_DEPENDENCIES)
@@ -114,9 +120,19 @@ def deploy(
             done(name, total)
 
     missing = _missing_services(entries)
-    for name in missing:
-        args = tuple(entries[dependency].address for dependency in SERVICE_DEPENDENCIES[name])
-        receipt = _deploy_one(w3, signer, compiled[name], args, timeout=timeout)
+    nonce = w3.eth.get_transaction_count(signer.address, "pending")
+    predicted = {name: create_address(signer.address, nonce + i) for i, name in enumerate(missing)}
+    for i, name in enumerate(missing):
+        args = tuple(
+            predicted[dependency] if dependency in predicted else entries[dependency].address
+            for dependency in SERVICE_DEPENDENCIES[name]
+        )
+        receipt = _deploy_one(w3, signer, compiled[name], args, nonce=nonce + i, timeout=timeout)
+        if _contract_address(receipt) != predicted[name]:
+            raise DeploymentError(
+                f"{name} landed at {receipt['contractAddress']}, not at the address the services deployed with it "
+                f"trust ({predicted[name]}): another transaction from {signer.address} got in between"
+            )
         entries[name] = _entry(w3, manifest_path, compiled[name], receipt)
         done(name, total)
     deployed = missing if manifest is not None else CONTRACTS
@@ -137,13 +153,14 @@ def deploy(
 
 
 def _missing_services(entries: dict[str, DeployedContract]) -> tuple[str, ...]:
-    """Services to deploy: those the manifest lacks, and those that depend on one being deployed now (they would
-    otherwise keep trusting the old address)."""
-    missing: list[str] = []
-    for name in SERVICES:
-        if name not in entries or any(dependency in missing for dependency in SERVICE_DEPENDENCIES[name]):
-            missing.append(name)
-    return tuple(missing)
+    """Services to deploy, in deployment order: those the manifest lacks, and those that name one being deployed
+    now (they would otherwise keep trusting the old address), until nothing more is added."""
+    missing = {name for name in SERVICES if name not in entries}
+    while True:
+        dependents = {n for n in SERVICES if any(d in missing for d in SERVICE_DEPENDENCIES[n])} - missing
+        if not dependents:
+            return tuple(name for name in SERVICES if name in missing)
+        missing |= dependents
 
 
 def _deploy_core(

@@ -260,3 +260,26 @@ def broken_rule(rules: Rules, kind: DeviceKind, value: int) -> Rule:
         return Rule.CORRIDOR
     zone = value.to_bytes(5, "big")
     return Rule.NONE if any(parse_unlocode(code) == zone for code in rules.corridor) else Rule.CORRIDOR
+
+
+def loosens(current: Rules, new: Rules) -> bool:
+    """Whether replacing ``current`` by ``new`` loosens a shipment's monitoring (``MonitoringRules.loosens``): a rule
+    dropped, the temperature range widened at either end, the shock limit raised, or a geofence added to the corridor.
+
+    A rule enabled anew tightens whatever its limits; the limits of a rule that stays disabled do not count. While a
+    shipment's declaration is open or a financing of it is active, only customs (or, with no declaration open, the
+    financing's financier) may make such a change (``IoTMonitoringLocked``).
+    """
+    kept = current.enabled & new.enabled
+    if kept != current.enabled:
+        return True
+    if Rule.TEMPERATURE in kept and (
+        new.min_temperature < current.min_temperature or new.max_temperature > current.max_temperature
+    ):
+        return True
+    if Rule.SHOCK in kept and new.max_shock > current.max_shock:
+        return True
+    if Rule.CORRIDOR in kept:
+        allowed = {parse_unlocode(code) for code in current.corridor}
+        return any(parse_unlocode(code) not in allowed for code in new.corridor)
+    return False

@@ -1,4 +1,5 @@
-"""Shipment vocabulary checked before anything is sent: ISO 6346 containers, seals, transport documents.
+"""Shipment vocabulary checked before anything is sent: ISO 6346 containers, seals, transport documents, and the
+carrier's EIP-712 ``BillOfLading`` attestation a registration needs.
 
 These mirror the on-chain checks of ``ShipmentRegistry`` (``Iso6346.sol``, seal and B/L rules) so that a user
 gets a precise message naming the bad value instead of a revert, and normalise what a person types into the
@@ -8,6 +9,8 @@ one spelling the chain accepts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -17,6 +20,7 @@ from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from portlink.domain.consortium import parse_address, parse_unlocode
+from portlink.domain.eip712 import Eip712Domain
 
 MAX_CONTAINERS = 100
 MAX_SEALS = 4
@@ -165,6 +169,98 @@ class RegistrationDraft(BaseModel):
             self.documents_digest,
             containers,
         )
+
+
+#: The ``BillOfLading`` struct as ``ShipmentRegistry.BILL_OF_LADING_TYPEHASH`` spells it.
+BILL_OF_LADING_TYPE = [
+    {"name": "carrier", "type": "address"},
+    {"name": "transportDocumentReference", "type": "string"},
+    {"name": "shipper", "type": "address"},
+    {"name": "consignee", "type": "address"},
+    {"name": "originPort", "type": "bytes5"},
+    {"name": "destinationPort", "type": "bytes5"},
+    {"name": "containers", "type": "bytes11[]"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+
+@dataclass(frozen=True)
+class BillOfLading:
+    """``BillOfLading``: the carrier's attestation that it issued transport document ``transport_document`` to
+    ``shipper`` for this consignment (consignee, ports, container numbers), which the shipper submits with its
+    registration (``ShipmentRegistry.register(registration, deadline, carrierSignature)``) until ``deadline``."""
+
+    carrier: str
+    transport_document: str
+    shipper: str
+    consignee: str
+    origin_port: str
+    destination_port: str
+    containers: tuple[str, ...]
+    deadline: int
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        carrier: str,
+        transport_document: str,
+        shipper: str,
+        consignee: str,
+        origin_port: str,
+        destination_port: str,
+        containers: Sequence[str],
+        deadline: int,
+    ) -> BillOfLading:
+        """The attestation with every value checked and spelled as the contract hashes it (checksummed
+        addresses, the B/L reference without separators, UN/LOCODEs and container numbers upper case)."""
+        return cls(
+            carrier=parse_address(carrier, "carrier"),
+            transport_document=normalise_transport_document(transport_document),
+            shipper=parse_address(shipper, "shipper"),
+            consignee=parse_address(consignee, "consignee"),
+            origin_port=parse_unlocode(origin_port).decode(),
+            destination_port=parse_unlocode(destination_port).decode(),
+            containers=tuple(parse_container_number(c).decode() for c in containers),
+            deadline=deadline,
+        )
+
+    @classmethod
+    def of(cls, registration: RegistrationDraft, shipper: str, deadline: int) -> BillOfLading:
+        """The attestation of ``registration`` by ``shipper``, valid until unix time ``deadline``."""
+        return cls.issue(
+            carrier=registration.carrier,
+            transport_document=registration.transport_document,
+            shipper=shipper,
+            consignee=registration.consignee,
+            origin_port=registration.origin_port,
+            destination_port=registration.destination_port,
+            containers=[c.number for c in registration.containers],
+            deadline=deadline,
+        )
+
+    def message(self) -> dict[str, Any]:
+        """The ``BillOfLading`` message as typed-data JSON carries it (hex strings for bytes)."""
+        return {
+            "carrier": self.carrier,
+            "transportDocumentReference": self.transport_document,
+            "shipper": self.shipper,
+            "consignee": self.consignee,
+            "originPort": "0x" + parse_unlocode(self.origin_port).hex(),
+            "destinationPort": "0x" + parse_unlocode(self.destination_port).hex(),
+            "containers": ["0x" + parse_container_number(c).hex() for c in self.containers],
+            "deadline": self.deadline,
+        }
+
+
+def bill_of_lading_typed_data(domain: Eip712Domain, bill: BillOfLading) -> dict[str, Any]:
+    """The complete typed-data document (``eth_signTypedData_v4``'s second parameter) the carrier signs."""
+    return {
+        "types": {"EIP712Domain": domain.types(), "BillOfLading": BILL_OF_LADING_TYPE},
+        "primaryType": "BillOfLading",
+        "domain": domain.values(),
+        "message": bill.message(),
+    }
 
 
 class ShipmentState(IntEnum):

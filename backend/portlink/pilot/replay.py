@@ -151,6 +151,13 @@ class Api:
             raise PilotError(f"{what}: operation {answer.get('id')} ended {answer.get('status')}")
         return dict(answer)
 
+    def ask(self, role: str, path: str, body: Any, *, what: str) -> dict[str, Any]:
+        """A POST that is no write (the answer comes at once); :class:`PilotError` naming ``what`` if refused."""
+        response = self.clients[role].post(path, json=body)
+        if response.status_code != 200:
+            raise PilotError(f"{what}: {response.status_code} {response.text[:200]}")
+        return dict(response.json())
+
     def get(self, role: str, path: str, **params: Any) -> Any:
         response = self.clients[role].get(path, params=params)
         if response.status_code != 200:
@@ -184,6 +191,10 @@ class Chain:
     def now(self) -> int:
         """The newest block's time."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def later(self, seconds: int) -> int:
+        """``seconds`` after the simulated time (or the chain's, if that is later)."""
+        return max(self._pending or 0, self.now()) + seconds
 
     def at(self, timestamp: int) -> None:
         """The simulated time is now ``timestamp``: the chain's clock moves there before the next write."""
@@ -328,6 +339,22 @@ class Replay:
                 }
             )
         consignee, carrier = self.chain.address("consignee"), self.chain.address("carrier")
+        reference = f"PRFL{serial:08d}"
+        # The carrier attests the B/L it issued to the shipper (its custodial key signs), valid for a simulated week.
+        attestation = self.api.ask(
+            "carrier",
+            "/v1/bills-of-lading/attestations",
+            {
+                "transportDocumentReference": reference,
+                "shipper": self.chain.address("shipper"),
+                "consignee": consignee,
+                "originPort": plan.origin,
+                "destinationPort": plan.destination,
+                "containers": [box["number"] for box in j.boxes],
+                "deadline": self.chain.later(7 * 24 * 3600),
+            },
+            what=f"journey {plan.index}: the carrier's attestation",
+        )
         op = self.api.write(
             "shipper",
             "POST",
@@ -337,9 +364,10 @@ class Replay:
                 "carrier": carrier,
                 "originPort": plan.origin,
                 "destinationPort": plan.destination,
-                "transportDocumentReference": f"PRFL{serial:08d}",
+                "transportDocumentReference": reference,
                 "documentsDigest": "0x" + keccak(text=f"pilot documents {serial}").hex(),
                 "containers": j.boxes,
+                "carrierAttestation": {"deadline": attestation["deadline"], "signature": attestation["signature"]},
             },
             what=f"journey {plan.index}: registration",
         )

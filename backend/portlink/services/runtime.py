@@ -21,6 +21,7 @@ from portlink.indexer.catalog import EventCatalog
 from portlink.manifest import Manifest, load_manifest
 from portlink.services.access import ApiKeys
 from portlink.services.audit import AuditService
+from portlink.services.bills import BillOfLadingService
 from portlink.services.changes import IndexChanges
 from portlink.services.consortium import ConsortiumService
 from portlink.services.contracts import Contracts, ContractViews
@@ -29,6 +30,7 @@ from portlink.services.declarations import DeclarationService
 from portlink.services.documents import DocumentService
 from portlink.services.eventlog import EventLog
 from portlink.services.financings import FinancingService
+from portlink.services.governance import Proposals
 from portlink.services.inbox import DeclarationLists
 from portlink.services.index import IndexStatus
 from portlink.services.iot import IoTService
@@ -65,6 +67,7 @@ class Runtime:
         self.iot = IoTService(self.engine, self.shipments, self.eventlog)
         self.audit = AuditService(self.engine, self.shipments, self.eventlog)
         self.dcsa = DcsaService(self.engine)
+        self.proposals = Proposals(self.eventlog)
         self._threads: list[threading.Thread] = []
         #: Set when the process shuts down: long-running responses (the alert stream) end.
         self.stopping = threading.Event()
@@ -201,6 +204,11 @@ class Runtime:
     def declarations(self) -> DeclarationService:
         """Customs declarations and decisions."""
         return DeclarationService(self.engine, self.shipments, self.views, relayer=self.operations.relayer)
+
+    @cached_property
+    def bills(self) -> BillOfLadingService:
+        """Carrier attestations of bills of lading, and the registrations that carry them."""
+        return BillOfLadingService(self.shipments, self.views, self.operations.signers)
 
     @cached_property
     def financings(self) -> FinancingService:

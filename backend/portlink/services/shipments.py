@@ -320,8 +320,9 @@ class ShipmentService:
 
     # ------------------------------------------------------------------ writing
 
-    def register(self, draft: RegistrationDraft) -> Write:
-        """Register a shipment (caller: a SHIPPER); both ports must be consortium ports."""
+    def register(self, draft: RegistrationDraft, deadline: int, carrier_signature: bytes) -> Write:
+        """Register a shipment (caller: a SHIPPER) with the carrier's ``BillOfLading`` attestation of it for the
+        caller, valid until ``deadline``; both ports must be consortium ports."""
         known = self.consortium.port_codes()
         for field, code in (("originPort", draft.origin_port), ("destinationPort", draft.destination_port)):
             if known and code not in known:
@@ -329,7 +330,7 @@ class ShipmentService:
                 raise InvalidInputError(
                     f"{code} is not a consortium port; did you mean {' or '.join(close)}?", f"body.{field}"
                 )
-        return Write("shipments.register", Call(SHIPMENTS, "register", [draft.to_chain()]))
+        return Write("shipments.register", Call(SHIPMENTS, "register", [draft.to_chain(), deadline, carrier_signature]))
 
     @staticmethod
     def record_milestone(shipment_id: bytes, milestone: MilestoneInput) -> Write:

@@ -3,7 +3,8 @@
 :class:`TelemetryIngestor` is what ``POST /v1/telemetry`` hands a gateway's batch to. For each reading it checks
 what ``IoTMonitor.reportBreach`` would check — the device exists, is active, belongs to the gateway, is bound to
 the container and kind the reading names, the gateway is authorised for the shipment, the sequence number moves
-forward, the clock is not ahead, the device signed it (EIP-712, low-s, in the monitor's domain) — then evaluates
+forward, the clock is not ahead, the reading was taken during the device's binding to that shipment (not before
+it), the device signed it (EIP-712, low-s, in the monitor's domain) — then evaluates
 the shipment's rules at once (:func:`portlink.domain.iot.broken_rule`) and tells every warning listener before
 returning. Accepted readings wait in a :class:`BatchBuilder` to be anchored as one Merkle root; breaches also wait
 to be posted on their own. Device records, authorisations and rules are cached and re-read from the chain when a
@@ -54,6 +55,7 @@ class Refusal(StrEnum):
     READING_MISMATCH = "reading-mismatch"
     STALE_SEQUENCE = "stale-sequence"
     FUTURE_READING = "future-reading"
+    READING_OUTSIDE_BINDING = "reading-outside-binding"
     INVALID_SIGNATURE = "invalid-signature"
 
 
@@ -225,6 +227,9 @@ class TelemetryIngestor:
             return Outcome(reading, Refusal.STALE_SEQUENCE, f"sequence {reading.sequence} is not above {last}")
         if reading.timestamp > self._clock() + MAX_CLOCK_SKEW:
             return Outcome(reading, Refusal.FUTURE_READING, f"timestamp {reading.timestamp} is in the future")
+        if reading.timestamp < device.bound_at:
+            detail = f"taken at {reading.timestamp}, before the device was bound to the shipment at {device.bound_at}"
+            return Outcome(reading, Refusal.READING_OUTSIDE_BINDING, detail)
         if recover_signer_bytes(self.digest(reading), signed.signature) != bytes.fromhex(device.signer[2:]):
             return Outcome(reading, Refusal.INVALID_SIGNATURE, f"not signed by the device's key {device.signer}")
         self._sequences[reading.device_id] = reading.sequence

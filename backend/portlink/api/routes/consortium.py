@@ -1,5 +1,5 @@
 """The consortium: members and ports as indexed (public to every member), and the port authorities' governance:
-proposals, votes and cancellations."""
+proposals (listed with their votes), votes and cancellations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 
-from portlink.api.deps import CallerDep, ConsortiumDep, Offset
+from portlink.api.deps import CallerDep, ConsortiumDep, Offset, ProposalsDep
 from portlink.api.fields import Address, UnLocode
 from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
@@ -182,3 +182,75 @@ def vote(proposal_id: ProposalId, body: VoteCreate, consortium: ConsortiumDep, w
 def cancel(proposal_id: ProposalId, consortium: ConsortiumDep, writer: WriterDep) -> JSONResponse:
     """Withdraw an open proposal (caller: its proposer)."""
     return writer.perform(consortium.cancel(proposal_id), {})
+
+
+ProposalStateName = Literal["ACTIVE", "EXECUTED", "DEFEATED", "CANCELLED", "FAILED", "EXPIRED"]
+
+
+class VotePublic(Public):
+    """A port authority's vote, and the transaction that cast it."""
+
+    voter: str
+    support: bool
+    block_number: int
+    transaction_hash: str
+
+
+class ProposalPublic(Public):
+    """A proposal: what it changes (the fields its kind uses; null otherwise), its tally against the electorate
+    (the active port authorities at the last vote), its votes and how it ended (``failure``: the registry's revert
+    data when it passed but could not be carried out)."""
+
+    proposal_id: int
+    kind: str
+    proposer: str
+    account: str | None
+    role: str | None
+    port: str | None
+    name: str | None
+    org_id: str | None
+    authority_name: str | None
+    key: str | None
+    value: str | None
+    state: ProposalStateName
+    for_votes: int
+    against_votes: int
+    electorate: int
+    expires_at: int | None
+    created_at: int | None
+    created_block: int
+    created_transaction: str
+    ended_block: int | None
+    failure: str | None
+    votes: list[VotePublic]
+    confirmed: bool
+
+
+class ProposalsPublic(Public):
+    """A page of proposals, newest first."""
+
+    total: int
+    limit: int
+    offset: int
+    data: list[ProposalPublic]
+
+
+@proposals.get("", response_model=ProposalsPublic, responses=responses(401))
+def list_proposals(
+    governance: ProposalsDep,
+    caller: CallerDep,
+    state: Annotated[ProposalStateName | None, Query(description="Only proposals in this state.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Rows per page.")] = 50,
+    offset: Offset = 0,
+) -> ProposalsPublic:
+    """The port authorities' proposals, newest first, with their votes (every member may read governance)."""
+    found = governance.list(state=state, limit=limit, offset=offset)
+    return ProposalsPublic(
+        total=found.total, limit=limit, offset=offset, data=[ProposalPublic.model_validate(p) for p in found.items]
+    )
+
+
+@proposals.get("/{proposal_id}", response_model=ProposalPublic, responses=responses(401, 404))
+def get_proposal(proposal_id: ProposalId, governance: ProposalsDep, caller: CallerDep) -> ProposalPublic:
+    """One proposal with its votes."""
+    return ProposalPublic.model_validate(governance.get(proposal_id))

@@ -9,8 +9,16 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError, model_validator
 
-from portlink.api.deps import CallerDep, Limit, Offset, ShipmentsDep
-from portlink.api.fields import Address, Bytes32, ContainerNumber, TransportDocument, UnLocode, hex_bytes
+from portlink.api.deps import BillsDep, CallerDep, Limit, Offset, ShipmentsDep
+from portlink.api.fields import (
+    Address,
+    Bytes32,
+    ContainerNumber,
+    TransportDocument,
+    UnLocode,
+    WalletSignature,
+    hex_bytes,
+)
 from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.writes import WRITE_RESPONSES, WriterDep
@@ -46,8 +54,17 @@ class ContainerCreate(Closed):
         return self
 
 
+class CarrierAttestation(Closed):
+    """The carrier's EIP-712 ``BillOfLading`` signature of this registration by the shipper sending it (from
+    ``POST /v1/bills-of-lading/attestations``, or signed in the carrier's wallet over
+    ``POST /v1/bills-of-lading/typed-data``)."""
+
+    deadline: int = Field(gt=0, lt=2**64, description="Unix time until which the attestation may be used.")
+    signature: WalletSignature
+
+
 class ShipmentCreate(Closed):
-    """A shipment to register (sent by the shipper)."""
+    """A shipment to register (sent by the shipper), with the carrier's attestation of its bill of lading."""
 
     consignee: Address
     carrier: Address
@@ -56,6 +73,7 @@ class ShipmentCreate(Closed):
     transportDocumentReference: TransportDocument
     documentsDigest: Bytes32
     containers: list[ContainerCreate] = Field(min_length=1, max_length=MAX_CONTAINERS)
+    carrierAttestation: CarrierAttestation
 
     def draft(self) -> RegistrationDraft:
         """The registration as the domain checks it (two distinct ports, no container listed twice)."""
@@ -209,11 +227,15 @@ class DocumentCreate(Closed):
 
 
 @router.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
-def register_shipment(body: ShipmentCreate, shipments: ShipmentsDep, writer: WriterDep) -> JSONResponse:
-    """Register a shipment (caller: a SHIPPER). The operation's ``result`` names the shipment id; it is also
-    ``keccak256(abi.encode(carrier, transportDocumentReference))``, known before mining (``X-Shipment-Id``)."""
+def register_shipment(body: ShipmentCreate, bills: BillsDep, writer: WriterDep) -> JSONResponse:
+    """Register a shipment (caller: a SHIPPER) with the carrier's attestation that it issued this bill of lading
+    to the caller (a key carrier's signature is checked here first: one over other data is a 422). The
+    operation's ``result`` names the shipment id; it is also ``keccak256(abi.encode(carrier,
+    transportDocumentReference))``, known before mining (``X-Shipment-Id``)."""
     draft = body.draft()
-    response = writer.perform(shipments.register(draft), body)
+    attestation = body.carrierAttestation
+    write = bills.register(writer.caller, draft, attestation.deadline, hex_bytes(attestation.signature))
+    response = writer.perform(write, body)
     response.headers["X-Shipment-Id"] = "0x" + draft.shipment_id.hex()
     return response
 
