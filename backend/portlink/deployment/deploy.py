@@ -34,6 +34,7 @@ from portlink.manifest import (
     REGISTRY,
     SETTLEMENT_TOKEN,
     SHIPMENTS,
+    TRANSPORT_CALLS,
     DeployedContract,
     Manifest,
     load_manifest,
@@ -51,6 +52,7 @@ SERVICE_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     CUSTOMS: (SHIPMENTS, IOT),
     SETTLEMENT_TOKEN: (REGISTRY,),
     ESCROW: (CUSTOMS, SETTLEMENT_TOKEN),
+    TRANSPORT_CALLS: (SHIPMENTS,),
 }
 SERVICES = tuple(SERVICE_DEPENDENCIES)
 #: Contracts in deployment order.
