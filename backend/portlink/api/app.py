@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from portlink import __version__
-from portlink.api import problems
+from portlink.api import dcsa, problems
 from portlink.api.deps import RuntimeDep
-from portlink.api.models import Public
+from portlink.api.models import ChainEventPublic, Public
 from portlink.api.routes import (
+    alert_subscriptions,
     alerts,
     audit,
     consortium,
     declarations,
     devices,
     documents,
+    event_subscriptions,
     events,
     financings,
     kpis,
@@ -25,8 +28,11 @@ from portlink.api.routes import (
     shipments,
     telemetry,
     tokens,
+    transport_calls,
 )
 from portlink.services.runtime import Runtime
+from portlink.services.subscriptions import ALERTS_TOPIC, DCSA_TOPIC
+from portlink.services.webhooks import Renderers
 from portlink.settings import Settings
 
 DESCRIPTION = """\
@@ -53,6 +59,14 @@ class Health(Public):
     index: IndexHeadPublic
 
 
+def _chain_events_json(entries: Sequence[Any]) -> list[Any]:
+    return [ChainEventPublic.model_validate(e).model_dump(mode="json", by_alias=True) for e in entries]
+
+
+#: How each notification topic's events are written in a callback: as this API answers them.
+RENDERERS: Renderers = {DCSA_TOPIC: events.events_json, ALERTS_TOPIC: _chain_events_json}
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, start: bool = True) -> FastAPI:
     """The API over ``runtime`` (built from ``settings`` if not given); ``start`` runs the operation tracker (and
     the indexer, with ``api_run_indexer``) for the app's lifetime."""
@@ -63,7 +77,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         rt = runtime or Runtime(settings)
         app.state.runtime = rt
         if start:
-            rt.start()
+            rt.start(renderers=RENDERERS)
         try:
             yield
         finally:
@@ -82,6 +96,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     problems.install(app)
     app.add_middleware(problems.BodyLimit, limit=settings.api_max_body_bytes)
+    app.add_middleware(dcsa.VersionHeader)
     for router in (
         consortium.members,
         consortium.ports,
@@ -102,10 +117,22 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         alerts.alerts,
         devices.router,
         events.router,
+        event_subscriptions.router,
+        alert_subscriptions.router,
+        transport_calls.router,
+        transport_calls.bookings,
         telemetry.router,
         kpis.router,
     ):
         app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = FastAPI.openapi(app)
+            dcsa.as_published(app.openapi_schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/v1/health", response_model=Health, tags=["health"], responses=problems.responses(503))
     def health(rt: RuntimeDep) -> Health:

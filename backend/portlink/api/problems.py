@@ -15,9 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portlink import errors
+from portlink.api import dcsa
 
 log = logging.getLogger("portlink.api")
 
@@ -124,8 +126,18 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+def _allowed(request: Request) -> str:
+    """The methods the routes of the request's path take (for a 405's ``Allow``)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
-    """Register the problem handlers on ``app``."""
+    """Register the problem handlers on ``app`` (under ``/v2``, DCSA's error object: :mod:`portlink.api.dcsa`)."""
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -134,6 +146,9 @@ def install(app: FastAPI) -> None:
             message = str(e.get("msg", "invalid")).removeprefix("Value error, ")
             fields.append({"field": _loc(e.get("loc", ())), "message": message})
         first = fields[0] if fields else {"field": "body", "message": "invalid"}
+        if dcsa.applies(request.url.path):
+            text = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid input"
+            return dcsa.error_response(request, 400, text)
         return problem_response(
             422,
             "/problems/invalid-input",
@@ -146,31 +161,44 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
+        headers = dict(exc.headers or {})
+        if status == 405:
+            headers["Allow"] = _allowed(request) or headers.get("Allow", "")
+        if dcsa.applies(request.url.path):
+            return dcsa.error_response(request, status, str(exc.detail), headers=headers)
         kinds = {
             400: "/problems/malformed-body",
             404: "/problems/not-found",
             405: "/problems/method-not-allowed",
             413: "/problems/body-too-large",
         }
-        return problem_response(
+        response = problem_response(
             status,
             kinds.get(status, f"/problems/http-{status}"),
             _STATUS_TITLES.get(status, "Problem"),
             str(exc.detail),
             instance=request.url.path,
         )
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(errors.PortLinkError)
     async def _portlink(request: Request, exc: errors.PortLinkError) -> JSONResponse:
         body = problem_of(exc)
         if body["status"] >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
+        if dcsa.applies(request.url.path):
+            status = 400 if isinstance(exc, errors.InvalidInputError) else int(body["status"])
+            field = getattr(exc, "field", None)
+            return dcsa.error_response(request, status, f"{field}: {exc}" if field else str(exc))
         body.setdefault("instance", request.url.path)
         return JSONResponse(body, status_code=int(body["status"]), media_type=MEDIA_TYPE)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("%s %s failed", request.method, request.url.path)
+        if dcsa.applies(request.url.path):
+            return dcsa.error_response(request, 500, "an unexpected error; see the logs")
         return problem_response(500, "/problems/internal", "Internal error", "an unexpected error; see the logs")
 
 

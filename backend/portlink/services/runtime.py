@@ -31,8 +31,11 @@ from portlink.services.iot import IoTService
 from portlink.services.kpis import KpiService
 from portlink.services.operations import OperationService
 from portlink.services.shipments import ShipmentService
+from portlink.services.subscriptions import SubscriptionService
 from portlink.services.telemetry import TelemetryService, WarningHub
 from portlink.services.tokens import TokenService
+from portlink.services.transportcalls import TransportCallService
+from portlink.services.webhooks import Deliveries, Renderers, WebhookConfig
 from portlink.settings import Settings
 from portlink.store.engine import migrate, open_engine
 from portlink.telemetry.ingest import TelemetryIngestor
@@ -57,6 +60,9 @@ class Runtime:
         self.iot = IoTService(self.engine, self.shipments, self.eventlog)
         self.audit = AuditService(self.engine, self.shipments, self.eventlog)
         self.dcsa = DcsaService(self.engine)
+        self.transport_calls = TransportCallService(self.engine, self.consortium)
+        self.subscriptions = SubscriptionService(self.engine, allow_private=settings.webhook_allow_private_addresses)
+        self.deliveries: Deliveries | None = None
         self._threads: list[threading.Thread] = []
         #: Set when the process shuts down: long-running responses (the alert stream) end.
         self.stopping = threading.Event()
@@ -148,10 +154,36 @@ class Runtime:
         """Document verification (index and chain)."""
         return DocumentService(self.shipments, self.views)
 
-    def start(self) -> None:
-        """Start the operation tracker and (with ``api_run_indexer``) the indexer."""
+    def webhooks(self, renderers: Renderers) -> Deliveries:
+        """The delivery worker of subscriptions' callbacks, writing each topic's events with ``renderers``."""
+        s = self.settings
+        config = WebhookConfig(
+            poll_seconds=s.webhook_poll_seconds,
+            timeout_seconds=s.webhook_timeout_seconds,
+            lease_seconds=s.webhook_lease_seconds,
+            retry_seconds=s.webhook_retry_seconds,
+            max_backoff_seconds=s.webhook_max_backoff_seconds,
+            batch_size=s.webhook_batch_size,
+            allow_private_addresses=s.webhook_allow_private_addresses,
+        )
+        return Deliveries(
+            self.engine,
+            dcsa=self.dcsa,
+            iot=self.iot,
+            eventlog=self.eventlog,
+            keys=self.keys,
+            renderers=renderers,
+            config=config,
+        )
+
+    def start(self, *, renderers: Renderers | None = None) -> None:
+        """Start the operation tracker, (with ``api_run_indexer``) the indexer and (given how each topic's events
+        are written, with ``webhook_run_delivery``) the delivery of subscriptions' callbacks."""
         tracker = threading.Thread(target=self.operations.tracker.run, name="operation-tracker", daemon=True)
         self._threads.append(tracker)
+        if renderers is not None and self.settings.webhook_run_delivery:
+            self.deliveries = self.webhooks(renderers)
+            self._threads.append(threading.Thread(target=self.deliveries.run, name="webhook-delivery", daemon=True))
         if self.settings.api_run_indexer:
             from portlink.indexer.indexer import Indexer
 
@@ -170,6 +202,8 @@ class Runtime:
         """Stop the background threads."""
         self.stopping.set()
         self.operations.tracker.stop_event.set()
+        if self.deliveries is not None:
+            self.deliveries.stop()
         if self._indexer is not None:
             self._indexer.stop_event.set()
         for thread in self._threads:
