@@ -97,11 +97,18 @@ def voyage(api: Api, name: str) -> Voyage:
 
 
 def ship(
-    api: Api, trip: Voyage | None, *, booking: str | None = None, until: str = "DISC", declare: bool = True
+    api: Api,
+    trip: Voyage | None,
+    *,
+    booking: str | None = None,
+    until: str = "DISC",
+    declare: bool = True,
+    approve: bool = True,
 ) -> dict[str, Any]:
     """A shipment of one container through the milestones up to ``until`` (GTIN, LOAD, DEPA, ARRI, DISC), on
     ``trip``'s calls (none: no call recorded), with the carrier's ``booking``, a bill of lading, and (``declare``)
-    a customs declaration approved by both customs. Returns the registration body with ``shipmentId``."""
+    a customs declaration (``approve``: approved by both customs). Returns the registration body with
+    ``shipmentId``."""
     body = api.registration(containers=1, owner="DCS")
     op = api.shipper.confirmed("POST", "/v1/shipments", body)
     sid = op_event(op, "ShipmentRegistered")["shipmentId"]
@@ -132,7 +139,7 @@ def ship(
         }
         op = api.shipper.confirmed("POST", "/v1/declarations", declaration)
         api.synced(op["blockNumber"])
-        for officer, port in ((api.shekou_customs, "CNSHK"), (api.shunde_customs, "CNSUD")):
+        for officer, port in ((api.shekou_customs, "CNSHK"), (api.shunde_customs, "CNSUD")) if approve else ():
             officer.confirmed(
                 "POST", f"/v1/declarations/{sid}/decisions", {"version": 1, "port": port, "decision": "APPROVE"}
             )
@@ -173,8 +180,8 @@ class Callback:
 
 class Receiver:
     """A real HTTP server that takes callbacks: it checks each ``Notification-Signature`` against the secret of
-    the subscription named in ``Subscription-ID``, records it, and answers 204 (or ``status``, or after ``delay``
-    seconds). It can be taken down (connections refused) and brought back on the same port."""
+    the subscription named in ``Subscription-ID``, records it as it arrives, and answers 204 (or ``status``, after
+    ``delay`` seconds). It can be taken down (connections refused) and brought back on the same port."""
 
     def __init__(self) -> None:
         self.port = _free_port()
@@ -208,13 +215,13 @@ class Receiver:
                 expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
                 valid = hmac.compare_digest(expected, self.headers.get("Notification-Signature", ""))
                 status = receiver.status
+                with receiver.lock:
+                    receiver.callbacks.append(Callback(self.path, headers, body, valid, status))
+                    receiver.arrived.set()
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 self.send_response(status)
                 self.end_headers()
-                with receiver.lock:
-                    receiver.callbacks.append(Callback(self.path, headers, body, valid, status))
-                    receiver.arrived.set()
 
             def log_message(self, *args: Any) -> None:
                 pass
