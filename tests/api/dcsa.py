@@ -52,6 +52,45 @@ def event_validators(spec: dict[str, Any]) -> dict[str, Draft202012Validator]:
     }
 
 
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``$ref`` (to the document's components) followed."""
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = {**document["components"]["schemas"][name], **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def _merge(into: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(into)
+    for key, value in extra.items():
+        if key == "required":
+            out["required"] = sorted({*out.get("required", []), *value})
+        elif key == "properties":
+            props = dict(out.get("properties", {}))
+            for name, sub in value.items():
+                props[name] = _merge(props.get(name, {}), sub)
+            out["properties"] = props
+        else:
+            out[key] = value
+    return out
+
+
+def flat(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with references resolved and ``allOf`` merged, all the way down."""
+    schema = resolve(document, schema)
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    for part in schema.get("allOf", []):
+        merged = _merge(merged, flat(document, part))
+    if "properties" in merged:
+        merged["properties"] = {k: flat(document, v) for k, v in merged["properties"].items()}
+    if "items" in merged:
+        merged["items"] = flat(document, merged["items"])
+    for key in ("anyOf", "oneOf"):
+        if key in merged:
+            merged[key] = [flat(document, o) for o in merged[key]]
+    return merged
+
+
 def op_event(op: dict[str, Any], name: str) -> dict[str, Any]:
     (found,) = [e for e in op["result"]["events"] if e["event"] == name]
     return found["args"]

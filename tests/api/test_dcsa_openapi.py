@@ -13,7 +13,7 @@ import pytest
 from portlink.api.app import create_app
 from portlink.settings import Settings
 
-from tests.api.dcsa import published
+from tests.api.dcsa import flat, published, resolve
 
 #: Fields of the standard's response schemas that PortLink does not send, and why.
 NOT_SENT = {
@@ -60,44 +60,6 @@ def ours(tmp_path_factory) -> dict[str, Any]:
     return create_app(Settings(database_url=f"sqlite:///{folder}/db.sqlite")).openapi()
 
 
-def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        schema = {**document["components"]["schemas"][name], **{k: v for k, v in schema.items() if k != "$ref"}}
-    return schema
-
-
-def _merge(into: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(into)
-    for key, value in extra.items():
-        if key == "required":
-            out["required"] = sorted({*out.get("required", []), *value})
-        elif key == "properties":
-            props = dict(out.get("properties", {}))
-            for name, sub in value.items():
-                props[name] = _merge(props.get(name, {}), sub)
-            out["properties"] = props
-        else:
-            out[key] = value
-    return out
-
-
-def flat(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with references resolved and ``allOf`` merged, all the way down."""
-    schema = _resolve(document, schema)
-    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema.get("allOf", []):
-        merged = _merge(merged, flat(document, part))
-    if "properties" in merged:
-        merged["properties"] = {k: flat(document, v) for k, v in merged["properties"].items()}
-    if "items" in merged:
-        merged["items"] = flat(document, merged["items"])
-    for key in ("anyOf", "oneOf"):
-        if key in merged:
-            merged[key] = [flat(document, o) for o in merged[key]]
-    return merged
-
-
 def shape(schema: dict[str, Any]) -> dict[str, Any]:
     """What a value must look like: type, code list, length, format, items (not descriptions, examples, titles)."""
     out: dict[str, Any] = {}
@@ -127,7 +89,7 @@ def compare(document_a, a, document_b, b, where: str, problems: list[str], *, re
             problems.append(f"{where}.{name}: not in the standard")
             continue
         sub_a = props_a[name]
-        if "properties" in sub_a or "properties" in _resolve(document_b, sub_b):
+        if "properties" in sub_a or "properties" in resolve(document_b, sub_b):
             compare(document_a, sub_a, document_b, sub_b, f"{where}.{name}", problems, response=response)
             continue
         if "items" in sub_a and "properties" in flat(document_a, sub_a["items"]):

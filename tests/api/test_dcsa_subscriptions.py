@@ -36,6 +36,16 @@ WEBHOOKS = {
 
 
 @pytest.fixture(scope="module")
+def spec():
+    return published()
+
+
+@pytest.fixture(scope="module")
+def validators(spec):
+    return event_validators(spec)
+
+
+@pytest.fixture(scope="module")
 def api(api_chain, tmp_path_factory) -> Iterator[Api]:
     """The API that indexes; it delivers nothing itself (the `deliverer` processes do)."""
     with running_api(api_chain, tmp_path_factory.mktemp("api"), webhook_run_delivery=False, **WEBHOOKS) as running:
@@ -102,16 +112,6 @@ def receiver() -> Iterator[Receiver]:
     r = Receiver()
     yield r
     r.stop()
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return published()
-
-
-@pytest.fixture(scope="module")
-def validators(spec):
-    return event_validators(spec)
 
 
 def subscribe(who, receiver: Receiver, **filters: Any) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 from portlink.domain.consortium import Role
+from portlink.domain.vessels import CallDraft
+from portlink.domain.vessels import call_id_of as backend_call_id
 
 from tests.conftest import HONG_KONG, NO_PORT, SHEKOU, SHUNDE, reverts
 from tests.shipments.conftest import State, ev, logs
@@ -53,6 +55,8 @@ def test_a_carrier_records_a_call(calls, members):
     receipt = calls.recordCall(call_input(import_voyage="2102N", name="KING OF THE SEAS"), sender=members.carrier)
     call_id = call_id_of(members.carrier, IMO, VOYAGE, SHEKOU, 1)
     assert bytes(receipt.return_value) == call_id
+    backend = CallDraft(IMO, "CNSHK", VOYAGE, import_voyage_number="2102N", carrier_service_code="FE1")
+    assert backend_call_id(members.carrier.address, backend) == "0x" + call_id.hex()
     assert bytes(calls.callIdOf(members.carrier, IMO, VOYAGE, SHEKOU, 1)) == call_id
     assert logs(receipt) == [
         ev(

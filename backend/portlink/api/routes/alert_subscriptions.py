@@ -77,7 +77,7 @@ class AlertSubscriptionsPublic(Public):
     next_cursor: str | None
 
 
-@router.post("", status_code=201, response_model=AlertSubscriptionPublic, responses=responses(401))
+@router.post("", status_code=201, response_model=AlertSubscriptionPublic, responses=responses(401, 413))
 def create_alert_subscription(
     body: AlertSubscriptionCreate, subscriptions: SubscriptionsDep, caller: CallerDep
 ) -> AlertSubscriptionPublic:

@@ -282,12 +282,20 @@ def parse_query(items: list[tuple[str, str]]) -> EventQuery:
         values[name] = value
     codes: dict[str, frozenset[str] | None] = {}
     for name, allowed in _LISTS.items():
-        given = {v.strip() for v in values.get(name, "").split(",") if v.strip()}
+        if name not in values:
+            codes[name] = None
+            continue
+        listed = [v.strip() for v in values[name].split(",")]
+        if "" in listed:
+            raise InvalidInputError(
+                f"{name} lists an empty code: give codes, comma-separated, or leave it out", f"query.{name}"
+            )
+        given = set(listed)
         if given - set(allowed):
             raise InvalidInputError(
                 f"{', '.join(sorted(given - set(allowed)))} is not one of {', '.join(allowed)}", f"query.{name}"
             )
-        codes[name] = frozenset(given) if given else None
+        codes[name] = frozenset(given)
     for name, max_length in _LENGTHS.items():
         if name in values and max_length is not None and len(values[name]) > max_length:
             raise InvalidInputError(f"{name} is longer than {max_length} characters", f"query.{name}")
