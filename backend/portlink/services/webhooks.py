@@ -123,17 +123,20 @@ class Deliveries:
     def run(self) -> None:
         """Deliver until stopped: whatever is due, then a pause when nothing was."""
         log.info("webhook delivery started (worker %s)", self.owner)
-        while not self.stop_event.is_set():
-            try:
-                attempts = self.deliver_due()
-                self._rounds += 1
-                if self._rounds % 100 == 0:
-                    self.prune()
-            except Exception:
-                log.exception("webhook delivery round failed")
-                attempts = []
-            if not attempts:
-                self.stop_event.wait(self.config.poll_seconds)
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    attempts = self.deliver_due()
+                    self._rounds += 1
+                    if self._rounds % 100 == 0:
+                        self.prune()
+                except Exception:
+                    log.exception("webhook delivery round failed")
+                    attempts = []
+                if not attempts:
+                    self.stop_event.wait(self.config.poll_seconds)
+        finally:
+            self.client.close()
 
     def deliver_due(self) -> list[Attempt]:
         """One attempt for each subscription that is due now (as many as this worker can claim)."""
@@ -334,7 +337,7 @@ class Deliveries:
         return removed
 
     def stop(self) -> None:
-        """Stop the loop and close the HTTP client."""
+        """Stop the loop (it closes its HTTP client as it ends)."""
         self.stop_event.set()
 
 
