@@ -233,7 +233,9 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413, "/problems/body-too-large", "Request body too large", f"the request body exceeds {self.limit} bytes"
-        )
+        detail = f"the request body exceeds {self.limit} bytes"
+        if dcsa.applies(scope.get("path", "")):
+            response = dcsa.error_response(Request(scope, receive), 413, detail)
+        else:
+            response = problem_response(413, "/problems/body-too-large", "Request body too large", detail)
         await response(scope, receive, send)

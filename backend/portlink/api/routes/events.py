@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
@@ -30,7 +30,7 @@ from portlink.domain.dcsa import (
     TRANSPORT_EVENT_TYPE_CODES,
 )
 from portlink.errors import InvalidInputError
-from portlink.services.dcsa import MAX_PAGE, EventFilter, TimeBound, TntEvent, parse_sort
+from portlink.services.dcsa import MAX_PAGE, EventFilter, Operator, TimeBound, TntEvent, parse_sort
 from portlink.services.sql import Cursor, SortKey
 
 router = APIRouter(prefix="/v2/events", tags=["DCSA Track & Trace"], dependencies=[Depends(dcsa.check_api_version)])
@@ -273,7 +273,7 @@ def parse_query(items: list[tuple[str, str]]) -> EventQuery:
                 raise InvalidInputError(
                     f"{name}: the operators are {', '.join(':' + o for o in _OPERATORS)}", f"query.{name}"
                 )
-            created.append(TimeBound(operator or "eq", parse_date_time(value, f"query.{name}")))  # type: ignore[arg-type]
+            created.append(TimeBound(cast(Operator, operator or "eq"), parse_date_time(value, f"query.{name}")))
             continue
         if name not in _KNOWN:
             raise InvalidInputError(f"{name} is not a query parameter of GET /v2/events", f"query.{name}")
