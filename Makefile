@@ -14,7 +14,7 @@ export PATH := $(TOOLS)/bin:$(VENV)/bin:$(PATH)
 export SOLCX_BINARY_PATH := $(TOOLS)/solcx
 export APE_DATA_FOLDER := $(TOOLS)/ape
 
-.PHONY: help install build run test check lint typecheck layers slither test-contracts postgres bench gas-snapshot reset clean
+.PHONY: help install build run test check lint typecheck layers slither test-contracts postgres chromium bench gas-snapshot reset clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -63,7 +63,7 @@ layers: install  ## The backend's import layers (pyproject.toml [tool.importlint
 slither: build  ## Static analysis of the contracts (slither.config.json); fails on medium or high findings
 	slither contracts --fail-medium
 
-test-contracts: build postgres
+test-contracts: build postgres chromium
 	ape test tests $(TEST_ARGS)
 
 # The indexer tests run on SQLite and on PostgreSQL; they start a throwaway cluster themselves
@@ -73,6 +73,15 @@ postgres:  ## Install PostgreSQL from Debian if missing
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
 	  else echo "make: PostgreSQL is missing: sudo apt-get install -y postgresql"; exit 1; fi; \
+	fi
+
+# The API's pages are tested in a real browser: Debian's chromium, driven by Playwright for Python (which never
+# downloads a browser of its own), installed here when missing like PostgreSQL.
+chromium:  ## Install Chromium (and its WebDriver) from Debian if missing
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	  else echo "make: Chromium is missing: sudo apt-get install -y chromium chromium-driver"; exit 1; fi; \
 	fi
 
 BENCH_EVENTS ?= 100000
@@ -85,8 +94,8 @@ gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
 	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py \
 		tests/iot/test_gas.py tests/escrow/test_gas.py tests/transportcalls/test_gas.py
 
-reset:  ## Forget the local chain and its deployment manifest
-	rm -rf .portlink/local
+reset: install  ## Set the local chain, its manifest, index and dev API keys aside (.portlink/local/previous-<time>/)
+	portlink reset
 
-clean: reset  ## Remove build output and installed toolchains
+clean:  ## Remove build output, installed toolchains and .portlink (the local chain and keystore too)
 	rm -rf .build contracts/.cache $(VENV) node_modules $(TOOLS) .portlink

@@ -262,6 +262,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def _finality(confirmations: int | None) -> str:
+    return "finality chosen for the chain" if confirmations is None else f"{confirmations} confirmations"
+
+
 def write_report(path: Path, results: dict[str, Any]) -> None:
     r = results
     a_rate = r["raw"]["events"] / r["raw"]["seconds"]
@@ -288,7 +292,7 @@ def write_report(path: Path, results: dict[str, Any]) -> None:
         f"{CONTAINERS_PER_SHIPMENT} containers, plus complete journeys).",
         f"- Indexer settings: defaults (`PORTLINK_INDEXER_*`): initial range {r['config']['initial_block_range']}, "
         f"max range {r['config']['max_block_range']}, target {r['config']['target_logs']} logs per request, "
-        f"{r['config']['confirmations']} confirmations, reorg window {r['config']['reorg_window']}.",
+        f"{_finality(r['config'].get('confirmations'))}, reorg window {r['config']['reorg_window']}.",
         "",
         "| measurement | events | seconds | events/s | vs (a) | vs (b) |",
         "|---|---:|---:|---:|---:|---:|",

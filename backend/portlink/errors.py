@@ -15,6 +15,16 @@ class ArtifactsError(PortLinkError, FileNotFoundError):
     """Compiled contract artifacts are missing or lack a contract; run `ape compile` (or `make build`)."""
 
 
+class BrokenChainStateError(ConfigurationError):
+    """The local development chain saved on disk (Anvil's state file) cannot be restored as the chain it was:
+    unreadable, or blocks of it are missing. Nothing is changed; the message says what a reset keeps."""
+
+
+class DevChainRequiredError(ConfigurationError):
+    """Dev wallets (Anvil's public development keys) were asked for on a node that is not a local development
+    chain (another chain id, another client, or a genesis Anvil did not make)."""
+
+
 class ChainUnavailableError(PortLinkError, ConnectionError):
     """The JSON-RPC endpoint does not answer."""
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from portlink.errors import ConfigurationError, DeploymentError
+from portlink.files import write_atomically
 
 SCHEMA = "portlink.deployment/1"
 
@@ -112,29 +111,14 @@ def load_abi(manifest_path: Path, contract: DeployedContract) -> list[dict[str, 
     return abi
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_abi(manifest_path: Path, name: str, abi_json: str) -> str:
     """Write ``abi_json`` to ``abi/<name>.json`` beside the manifest; returns its path relative to the manifest."""
     relative = f"abi/{name}.json"
-    _write_atomically(manifest_path.parent / relative, abi_json.encode())
+    write_atomically(manifest_path.parent / relative, abi_json.encode())
     return relative
 
 
 def save_manifest(path: Path, manifest: Manifest) -> None:
     """Write the manifest atomically (a crash never leaves half a manifest)."""
     body = manifest.model_dump_json(by_alias=True, indent=2) + "\n"
-    _write_atomically(path, body.encode())
+    write_atomically(path, body.encode())

@@ -32,8 +32,11 @@ class Settings(BaseSettings):
         "sqlite:///.portlink/local/index.sqlite",
         description="SQLAlchemy URL of the index: sqlite:///path (default) or postgresql+psycopg://user@host/db.",
     )
-    indexer_confirmations: int = Field(
-        12, ge=0, description="Blocks on top of a block before the indexer calls its events confirmed."
+    indexer_confirmations: int | None = Field(
+        None,
+        ge=0,
+        description="Blocks on top of a block before the indexer calls its events confirmed; unset: chosen for the "
+        "chain (0 on an automine dev chain, the node's `finalized` block where it has one, else 12).",
     )
     indexer_reorg_window: int = Field(
         128, ge=1, description="How deep a reorganisation the indexer can roll back; deeper ones stop it."
@@ -67,7 +70,20 @@ class Settings(BaseSettings):
         None, description="Passphrase of the key files; unset: no custodial signing (self-custody only)."
     )
     api_relayer_address: str | None = Field(
-        None, description="Keystore account that relays wallet signatures (EIP-712 decisions) when the caller has none."
+        None,
+        description="Keystore account that relays wallet signatures (EIP-712 decisions) when the caller has none "
+        "(with dev wallets: development account 15 unless set).",
+    )
+    dev_wallets: bool = Field(
+        False,
+        description="Sign custodially for the seed's members and a relayer with PUBLIC TEST KEYS derived from Anvil's "
+        "development mnemonic; refused unless the node is a local development chain (Anvil, chain id 31337, its "
+        "own genesis). `portlink up` turns it on.",
+    )
+    dev_api_keys_path: Path | None = Field(
+        None,
+        description="Where `portlink up` writes one API key per pilot member of the dev chain; unset: "
+        "dev-api-keys.env beside the Anvil state (git-ignored, in .portlink/local).",
     )
     telemetry_refresh_seconds: float = Field(
         30.0, ge=0, description="How long the telemetry service trusts its cached devices, rules and authorisations."
@@ -108,6 +124,11 @@ class Settings(BaseSettings):
     anvil_state_path: Path = Field(
         Path(".portlink/local/anvil-state.json"), description="Chain state kept across `make run`s."
     )
+
+    @property
+    def dev_api_keys_file(self) -> Path:
+        """Where the dev chain's API keys are written (:attr:`dev_api_keys_path`, or beside the Anvil state)."""
+        return self.dev_api_keys_path or self.anvil_state_path.with_name("dev-api-keys.env")
 
 
 @lru_cache(maxsize=1)

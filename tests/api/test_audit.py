@@ -61,12 +61,22 @@ def test_the_alert_stream_sends_a_hold_as_soon_as_it_is_indexed(api):
     assert event["event"] == "HoldPlaced"
     data = json.loads(event["data"])
     assert data["args"]["declarationId"] == sid
+    assert (data["args"]["port"], data["args"]["reasonCode"]) == ("CNSUD", "X-RAY")  # read as people write them
     assert data["transactionHash"] == op["txHash"]
     assert event["id"] == f"{data['blockNumber']}-{data['logIndex']}"
     assert event["at"] - mined < 5.0
     listed = api.auditor.client.get("/v1/alerts/events", params={"shipment": sid}).json()
     assert [e["event"] for e in listed] == ["HoldPlaced"]
     assert api.financier.client.get("/v1/alerts/events", params={"shipment": sid}).json() == []  # not a party
+    again = api.shunde_customs.write("POST", f"/v1/declarations/{sid}/holds", hold)
+    assert again.status_code == 409, again.text
+    problem = again.json()
+    assert (problem["title"], problem["error"]["name"]) == (
+        "This port's customs already holds the shipment",
+        "ClearanceAlreadyHeld",
+    )
+    assert problem["error"]["args"] == {"declarationId": sid, "port": "CNSUD"}
+    assert [h["reasonCode"] for h in api.auditor.client.get(f"/v1/declarations/{sid}").json()["holds"]] == ["X-RAY"]
     api.shunde_customs.confirmed("DELETE", f"/v1/declarations/{sid}/holds/CNSUD")
     api.synced()
     held = api.auditor.client.get(f"/v1/declarations/{sid}").json()["holds"]

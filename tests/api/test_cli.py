@@ -34,7 +34,7 @@ def test_a_revoked_key_is_refused_at_once(api):
     assert httpx.get(f"{api.base_url}/v1/members/me", headers=headers).status_code == 200
     listed = portlink_cli(api, "keys", "list", "--member", api.consignee.address)
     assert key_id in listed.stdout
-    assert token.split("_")[2] not in listed.stdout  # never the secret
+    assert token.split("_", 2)[2] not in listed.stdout  # never the secret (which may hold "_" itself)
     revoked = portlink_cli(api, "keys", "revoke", key_id)
     assert revoked.returncode == 0, revoked.stderr
     refused = httpx.get(f"{api.base_url}/v1/members/me", headers=headers)
@@ -50,8 +50,10 @@ def test_keys_create_refuses_an_account_that_is_no_member_in_one_line(api):
     assert "not a consortium member" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     bad = portlink_cli(api, "keys", "create", "--member", "0xnot-an-address")
-    assert bad.returncode == 1
+    assert bad.returncode == 2  # a malformed option is a usage error
+    assert bad.stderr.startswith("portlink: error: Invalid value for '--member': ")
     assert "is not an Ethereum address" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_serve_answers_health_and_openapi_and_stops_on_ctrl_c(api, tmp_path):

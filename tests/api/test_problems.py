@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 
 PROBLEM = "application/problem+json"
@@ -197,3 +200,83 @@ def test_every_response_code_is_declared_in_openapi(api):
                 assert {"201", "401", "413"} <= declared, (method, path)
             elif method == "post" and path != "/v1/documents/verifications":
                 assert {"202", "401", "409", "413"} <= declared, (method, path)
+
+
+def _operations(api) -> int:
+    return len(api.shipper.client.get("/v1/operations").json())
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "type_", "words"),
+    [
+        (b'{"consignee": "0x', "application/json", 400, "/problems/malformed-body", "not valid JSON"),
+        (b"", "application/json", 422, "/problems/invalid-input", "required"),
+        (b"consignee=0x1", "application/x-www-form-urlencoded", 415, "/problems/unsupported-media-type", "JSON"),
+        (b'{"a": 1}', "text/plain", 415, "/problems/unsupported-media-type", "text/plain"),
+        (b'{"a": 1}', None, 415, "/problems/unsupported-media-type", "no declared type"),
+        (b'{"a": NaN}', "application/json", 400, "/problems/malformed-body", "NaN is not a JSON number"),
+    ],
+    ids=["truncated", "empty", "form", "text-plain", "no-content-type", "nan"],
+)
+def test_a_body_that_is_not_one_json_document_is_refused_and_changes_nothing(
+    api, content, content_type, status, type_, words
+):
+    before = _operations(api)
+    headers = {"Idempotency-Key": f"bad-body-{status}-{time.monotonic_ns()}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = api.shipper.client.post("/v1/shipments", content=content, headers=headers)
+    problem = assert_problem(response, status, type_)
+    assert words in problem["detail"]
+    assert problem["instance"] == "/v1/shipments"
+    assert _operations(api) == before
+
+
+def test_a_key_twice_in_one_object_is_refused_naming_it(api):
+    body = json.dumps(api.registration())[:-1] + ', "carrier": "0x0000000000000000000000000000000000000001"}'
+    before = _operations(api)
+    response = api.shipper.client.post(
+        "/v1/shipments", content=body, headers={"Idempotency-Key": "dup", "Content-Type": "application/json"}
+    )
+    problem = assert_problem(response, 400, "/problems/malformed-body", "body.carrier")
+    assert "the key 'carrier' appears twice" in problem["detail"]
+    assert _operations(api) == before
+
+
+def test_every_problem_names_its_instance_and_has_a_sentence_for_a_title(api):
+    import httpx
+
+    with httpx.Client(base_url=api.base_url) as anonymous:
+        problems = [
+            anonymous.get("/v1/shipments"),  # 401
+            api.shipper.client.get("/v1/nothing-here"),  # 404 route
+            api.shipper.client.get(f"/v1/shipments/0x{'00' * 32}"),  # 404 resource
+            api.shipper.client.get("/v1/shipments?limit=0"),  # 422
+            api.shipper.client.delete("/v1/shipments"),  # 405
+            api.consignee.write("POST", "/v1/shipments", api.registration()),  # 403 from the contract
+        ]
+    for response in problems:
+        problem = response.json()
+        assert response.headers["content-type"].startswith(PROBLEM)
+        assert problem["instance"].startswith("/v1/"), problem
+        title = problem["title"]
+        assert title[0].isupper(), problem
+        assert " " in title, f"{title!r} is a word, not a sentence"
+        assert not any(word in title for word in ("Unauthorized", "Conflict", "Forbidden")), title
+    refused = problems[-1].json()
+    assert refused["instance"] == f"/v1/operations/{refused['operation']}"
+
+
+def test_a_refused_transaction_has_the_contracts_sentence_as_title_and_keeps_its_error_name(api):
+    body = api.registration()
+    api.shipper.confirmed("POST", "/v1/shipments", body)
+    problem = assert_problem(
+        api.shipper.write("POST", "/v1/shipments", body), 409, "/problems/shipment-already-registered"
+    )
+    assert problem["title"] == "This carrier's transport document is already registered (business keys never repeat)"
+    assert problem["error"]["name"] == "ShipmentAlreadyRegistered"
+    assert problem["error"]["contract"] == "ShipmentRegistry"
+    assert problem["instance"] == f"/v1/operations/{problem['operation']}"
+    operation = api.shipper.client.get(f"/v1/operations/{problem['operation']}").json()
+    assert operation["error"]["title"] == problem["title"]
+    assert operation["error"]["instance"] == problem["instance"]

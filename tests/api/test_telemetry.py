@@ -179,6 +179,8 @@ def test_reefer_drift_is_streamed_at_once_anchored_posted_and_holds_the_shipment
     assert (resolved["state"], resolved["resolvedBy"]) == ("RESOLVED", api.shekou_customs.address)
     assert resolved["reason"] == "reefer restarted, cargo inspected"
     assert [e["event"] for e in resolved["events"]] == ["AlertRaised", "AlertResolved"]
+    raised = resolved["events"][0]["args"]
+    assert (raised["rule"], raised["value"]) == ("TEMPERATURE", 930)  # the rule by name, as the warning has it
     assert api.shipper.client.get("/v1/alerts", params={"shipment": sid, "state": "OPEN"}).json()["data"] == []
 
 

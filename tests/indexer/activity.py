@@ -16,6 +16,7 @@ from typing import Any
 from eth_account import Account
 from eth_utils.crypto import keccak
 from portlink.domain.consortium import Role
+from portlink.domain.customs import reason_code
 from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.finance import Condition, Product, amount_due
 from portlink.domain.iot import DeviceKind, MerkleTree, Reading, Rule, Rules, reading_typed_data
@@ -175,7 +176,7 @@ class Activity:
         self.send(self.shipments.functions.anchorDocument(sid, 1, keccak(sid + b"bill of lading")), self.who.shipper)
         self.send(self.customs.functions.file(sid, keccak(sid), HS_CODES, 125_000, CNY), self.who.shipper)
         if hold:
-            self.send(self.customs.functions.placeHold(sid, SHUNDE, keccak(text="X-RAY")), self.who.shunde_customs)
+            self.send(self.customs.functions.placeHold(sid, SHUNDE, reason_code("X-RAY")), self.who.shunde_customs)
         self.send(self.customs.functions.decide(sid, 1, SHEKOU, 1, bytes(32)), self.who.shekou_customs)
         self.send(self.customs.functions.decide(sid, 1, SHUNDE, 1, bytes(32)), self.who.shunde_customs)
         if hold:

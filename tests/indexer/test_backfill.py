@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from portlink.domain import readable
 from portlink.domain.finance import Condition, FinancingState, Product
 from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
 from portlink.indexer.catalog import to_json
@@ -12,6 +13,11 @@ from portlink.store import schema
 from sqlalchemy import func, select
 
 from tests.indexer.conftest import SMALL, chain_logs, dump, fresh_dump
+
+
+def _read(param, event, value):
+    read = readable.reader(param, event)
+    return value if read is None else read(value)
 
 
 def _rows(engine, table, *where):
@@ -38,7 +44,8 @@ def test_backfill_stores_every_log_of_every_contract_decoded_as_web3_decodes_it(
         assert row["transaction_hash"] == log["transactionHash"].to_0x_hex()
         assert row["address"] == log["address"].lower()
 
-    # Every log decodes, and to the arguments web3.py's own decoder finds (checksummed, hex, wide ints as text).
+    # Every log decodes, and to the arguments web3.py's own decoder finds (checksummed, hex, wide ints as text),
+    # read with PortLink's vocabulary (codes as text, enums by name: tests/indexer/test_readable.py).
     events = {(r["block_hash"], r["log_index"]): r for r in _rows(engine, schema.events)}
     assert len(events) == len(expected)
     contracts = {
@@ -55,7 +62,9 @@ def test_backfill_stores_every_log_of_every_contract_decoded_as_web3_decodes_it(
         decoded = next(d for e in contract.events for d in [_try(e, log)] if d is not None)
         assert (event["contract"], event["event"]) == (name, decoded["event"])
         abi_inputs = next(i for i in contract.abi if i.get("name") == decoded["event"] and i["type"] == "event")
-        assert event["args"] == {p["name"]: to_json(p, decoded["args"][p["name"]]) for p in abi_inputs["inputs"]}
+        assert event["args"] == {
+            p["name"]: _read(p, event["event"], to_json(p, decoded["args"][p["name"]])) for p in abi_inputs["inputs"]
+        }
         names.add((name, event["event"]))
     assert {
         ("ConsortiumRegistry", "MemberAdded"),

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from portlink import __version__
-from portlink.api import dcsa, problems
+from portlink.api import bodies, dcsa, docs, problems
 from portlink.api.deps import RuntimeDep
 from portlink.api.models import ChainEventPublic, Public
 from portlink.api.routes import (
@@ -36,8 +36,9 @@ from portlink.services.webhooks import Renderers
 from portlink.settings import Settings
 
 DESCRIPTION = """\
-PortLink's port-system API. Authenticate with an API key (`Authorization: Bearer plk_...`), issued by
-`portlink keys create --member ADDRESS`. Every write is an **operation** (`202 Accepted`, then
+PortLink's port-system API. Authenticate with an API key (`Authorization: Bearer plk_...` or `X-API-Key`; the
+**Authorize** button here), issued by `portlink keys create --member ADDRESS` (on `make run`'s dev chain, one per
+pilot member is in `.portlink/local/dev-api-keys.env`). Every write is an **operation** (`202 Accepted`, then
 `GET /v1/operations/{id}`; `?confirm=true` waits) and needs an `Idempotency-Key` header. Every error is an
 RFC 9457 problem (`application/problem+json`); refused transactions carry the contract's custom error as a
 stable problem type (e.g. `/problems/shipment-already-financed`)."""
@@ -89,12 +90,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served offline by portlink.api.docs
         redoc_url=None,
         lifespan=lifespan,
         responses=problems.responses(),
     )
     problems.install(app)
+    docs.install(app, title="PortLink")
+    bodies.install(app)  # added before the body limit, so the limit wraps it: it reads only bodies the limit let in
     app.add_middleware(problems.BodyLimit, limit=settings.api_max_body_bytes)
     app.add_middleware(dcsa.VersionHeader)
     for router in (
@@ -126,11 +129,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     ):
         app.include_router(router)
 
+    build = app.openapi
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = FastAPI.openapi(app)
-            dcsa.as_published(app.openapi_schema)
-        return app.openapi_schema
+        return dcsa.as_published(build())
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from portlink.errors import InvalidInputError
 from portlink.services.access import Caller
@@ -34,15 +35,25 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+#: The API key, as the OpenAPI document declares it (Swagger UI's Authorize button offers both).
+BEARER = HTTPBearer(
+    scheme_name="apiKeyBearer",
+    bearerFormat="plk_<id>_<secret>",
+    description="`Authorization: Bearer plk_...`",
+    auto_error=False,
+)
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key", scheme_name="apiKeyHeader", description="The API key in `X-API-Key`.", auto_error=False
+)
+
+
 def get_caller(
     runtime: RuntimeDep,
-    authorization: Annotated[str | None, Header(description="`Bearer plk_...`")] = None,
-    x_api_key: Annotated[str | None, Header(description="The API key (instead of Authorization).")] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    x_api_key: Annotated[str | None, Security(API_KEY_HEADER)] = None,
 ) -> Caller:
     """The member the request's API key acts for."""
-    token = x_api_key
-    if authorization and authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
+    token = bearer.credentials.strip() if bearer is not None else x_api_key
     return runtime.keys.authenticate(token)
 
 

@@ -46,6 +46,7 @@ class OperationProblem(Public):
     detail: str
     error: RevertedErrorPublic | None = Field(None, description="The contract's custom error, if it reverted.")
     operation: str | None = None
+    instance: str | None = Field(None, description="This occurrence: the operation.")
 
 
 class DecodedEventPublic(Public):

@@ -1,8 +1,11 @@
 """RFC 9457 problem details for every error the API returns (``application/problem+json``).
 
 Each :class:`~portlink.errors.PortLinkError` class maps to one problem type; a refused transaction carries the
-type derived from the contract's custom error (:mod:`portlink.services.contracts`). Validation errors name the
-field (``body.containers.0.number``); unknown routes, wrong methods and oversized bodies are problems too.
+type derived from the contract's custom error (:mod:`portlink.services.contracts`), its title a sentence from the
+contract's NatSpec and the error itself (name, contract, arguments) in the ``error`` extension member. Every
+problem names its ``instance``: the request's path, or the operation it belongs to. Validation errors name the
+field (``body.containers.0.number``); unknown routes, wrong methods, bodies that are not JSON and oversized
+bodies are problems too.
 """
 
 from __future__ import annotations
@@ -25,28 +28,57 @@ log = logging.getLogger("portlink.api")
 
 MEDIA_TYPE = "application/problem+json"
 
-#: PortLink error classes → (status, problem type, title). Subclasses first.
-_ERRORS: list[tuple[type[errors.PortLinkError], int, str, str]] = [
-    (errors.NotFoundError, 404, "/problems/not-found", "Not found"),
-    (errors.AuthenticationError, 401, "/problems/unauthenticated", "Unauthenticated"),
-    (errors.ForbiddenError, 403, "/problems/forbidden", "Forbidden"),
-    (errors.IdempotencyMismatchError, 422, "/problems/idempotency-key-reused", "Idempotency-Key reused"),
-    (errors.ConflictError, 409, "/problems/request-in-progress", "Conflict"),
-    (errors.InvalidInputError, 422, "/problems/invalid-input", "Invalid input"),
-    (errors.SigningUnavailableError, 409, "/problems/custodial-key-missing", "No custodial key"),
-    (errors.ChainUnavailableError, 503, "/problems/chain-unavailable", "Chain unavailable"),
+#: The title of each problem type the API itself answers: one sentence, the same for every occurrence.
+TITLES = {
+    "/problems/not-found": "There is no such resource",
+    "/problems/unauthenticated": "The request carries no valid API key",
+    "/problems/forbidden": "Your member may not see or do this",
+    "/problems/idempotency-key-reused": "This Idempotency-Key was used for another request",
+    "/problems/request-in-progress": "The same request is still being answered",
+    "/problems/invalid-input": "A value in the request is invalid",
+    "/problems/custodial-key-missing": "No custodial key signs for this member",
+    "/problems/chain-unavailable": "The chain does not answer",
+    "/problems/malformed-body": "The request body is not well-formed JSON",
+    "/problems/unsupported-media-type": "The request body must be JSON",
+    "/problems/method-not-allowed": "This method is not allowed here",
+    "/problems/body-too-large": "The request body is too large",
+    "/problems/internal": "Something went wrong on the server",
+    "/problems/transaction-reverted": "The chain refused the transaction",
+}
+
+#: PortLink error classes → (status, problem type). Subclasses first.
+_ERRORS: list[tuple[type[errors.PortLinkError], int, str]] = [
+    (errors.NotFoundError, 404, "/problems/not-found"),
+    (errors.AuthenticationError, 401, "/problems/unauthenticated"),
+    (errors.ForbiddenError, 403, "/problems/forbidden"),
+    (errors.IdempotencyMismatchError, 422, "/problems/idempotency-key-reused"),
+    (errors.ConflictError, 409, "/problems/request-in-progress"),
+    (errors.InvalidInputError, 422, "/problems/invalid-input"),
+    (errors.SigningUnavailableError, 409, "/problems/custodial-key-missing"),
+    (errors.ChainUnavailableError, 503, "/problems/chain-unavailable"),
 ]
 
-_STATUS_TITLES = {
-    400: "Bad request",
+#: The problem type of an HTTP error the framework raises, by status.
+_HTTP_TYPES = {
+    400: "/problems/malformed-body",
+    404: "/problems/not-found",
+    405: "/problems/method-not-allowed",
+    413: "/problems/body-too-large",
+    415: "/problems/unsupported-media-type",
+}
+
+_STATUS_DESCRIPTIONS = {
+    400: "Malformed body",
     401: "Unauthenticated",
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
     413: "Request body too large",
+    415: "Not JSON",
     422: "Invalid input",
     500: "Internal error",
+    502: "Bad gateway",
     503: "Service unavailable",
 }
 
@@ -76,37 +108,54 @@ class Problem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str = Field("about:blank", description="A stable URI (relative) naming the kind of problem.")
-    title: str
+    title: str = Field(description="What went wrong, in one sentence (the same for every problem of this type).")
     status: int
-    detail: str | None = None
-    instance: str | None = None
+    detail: str | None = Field(None, description="What went wrong this time, with the values involved.")
+    instance: str = Field(description="This occurrence: the request's path, or the operation it belongs to.")
     errors: list[FieldError] | None = Field(None, description="Invalid fields (validation problems).")
     operation: str | None = Field(None, description="The operation the problem belongs to (refused writes).")
     error: RevertedError | None = Field(None, description="The contract's custom error (refused transactions).")
 
 
-def problem_response(status: int, type_: str, title: str, detail: str | None, **extra: Any) -> JSONResponse:
-    """A ``application/problem+json`` response."""
-    body = {"type": type_, "title": title, "status": status, "detail": detail}
+def problem_response(
+    status: int, type_: str, title: str | None, detail: str | None, *, instance: str, **extra: Any
+) -> JSONResponse:
+    """A ``application/problem+json`` response (``title``: the type's own when ``None``)."""
+    body = {
+        "type": type_,
+        "title": title or TITLES.get(type_, "The request failed"),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
-def problem_of(exc: errors.PortLinkError) -> dict[str, Any]:
-    """The problem body of a PortLink error."""
+def problem_of(exc: errors.PortLinkError, instance: str) -> dict[str, Any]:
+    """The problem body of a PortLink error that happened at ``instance`` (kept if the error names its own)."""
     if isinstance(exc, errors.ChainRevertError) and exc.error:
         body = dict(exc.error)
-        body.setdefault("title", "Transaction refused")
-        body.setdefault("status", 422)
         body.setdefault("type", "/problems/transaction-reverted")
+        body.setdefault(
+            "title", TITLES[body["type"]] if body["type"] in TITLES else TITLES["/problems/transaction-reverted"]
+        )
+        body.setdefault("status", 422)
+        body.setdefault("instance", instance)
         return body
-    for cls, status, type_, title in _ERRORS:
+    for cls, status, type_ in _ERRORS:
         if isinstance(exc, cls):
-            body = {"type": type_, "title": title, "status": status, "detail": str(exc)}
+            body = {"type": type_, "title": TITLES[type_], "status": status, "detail": str(exc), "instance": instance}
             if isinstance(exc, errors.InvalidInputError) and exc.field:
                 body["errors"] = [{"field": exc.field, "message": str(exc)}]
             return body
-    return {"type": "/problems/internal", "title": "Internal error", "status": 500, "detail": str(exc)}
+    return {
+        "type": "/problems/internal",
+        "title": TITLES["/problems/internal"],
+        "status": 500,
+        "detail": str(exc),
+        "instance": instance,
+    }
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -116,7 +165,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     for code in sorted({*codes, 400, 422, 500}):
         out[code] = {
             "model": Problem,
-            "description": _STATUS_TITLES.get(code, "Problem"),
+            "description": _STATUS_DESCRIPTIONS.get(code, "Problem"),
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
     return out
@@ -141,8 +190,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        raised = exc.errors()
+        broken = next((e for e in raised if e.get("type") == "json_invalid"), None)
+        if broken is not None:  # not JSON at all: the body limit's and the strict reader's work, as a safety net
+            detail = f"the body is not valid JSON: {(broken.get('ctx') or {}).get('error', 'cut short')}"
+            if dcsa.applies(request.url.path):
+                return dcsa.error_response(request, 400, detail)
+            return problem_response(400, "/problems/malformed-body", None, detail, instance=request.url.path)
         fields = []
-        for e in exc.errors():
+        for e in raised:
             message = str(e.get("msg", "invalid")).removeprefix("Value error, ")
             fields.append({"field": _loc(e.get("loc", ())), "message": message})
         first = fields[0] if fields else {"field": "body", "message": "invalid"}
@@ -152,7 +208,7 @@ def install(app: FastAPI) -> None:
         return problem_response(
             422,
             "/problems/invalid-input",
-            "Invalid input",
+            None,
             f"{first['field']}: {first['message']}",
             errors=fields,
             instance=request.url.path,
@@ -166,16 +222,10 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = _allowed(request) or headers.get("Allow", "")
         if dcsa.applies(request.url.path):
             return dcsa.error_response(request, status, str(exc.detail), headers=headers)
-        kinds = {
-            400: "/problems/malformed-body",
-            404: "/problems/not-found",
-            405: "/problems/method-not-allowed",
-            413: "/problems/body-too-large",
-        }
         response = problem_response(
             status,
-            kinds.get(status, f"/problems/http-{status}"),
-            _STATUS_TITLES.get(status, "Problem"),
+            _HTTP_TYPES.get(status, f"/problems/http-{status}"),
+            None,
             str(exc.detail),
             instance=request.url.path,
         )
@@ -184,14 +234,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.PortLinkError)
     async def _portlink(request: Request, exc: errors.PortLinkError) -> JSONResponse:
-        body = problem_of(exc)
+        body = problem_of(exc, request.url.path)
         if body["status"] >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
         if dcsa.applies(request.url.path):
             status = 400 if isinstance(exc, errors.InvalidInputError) else int(body["status"])
             field = getattr(exc, "field", None)
             return dcsa.error_response(request, status, f"{field}: {exc}" if field else str(exc))
-        body.setdefault("instance", request.url.path)
         return JSONResponse(body, status_code=int(body["status"]), media_type=MEDIA_TYPE)
 
     @app.exception_handler(Exception)
@@ -199,7 +248,9 @@ def install(app: FastAPI) -> None:
         log.exception("%s %s failed", request.method, request.url.path)
         if dcsa.applies(request.url.path):
             return dcsa.error_response(request, 500, "an unexpected error; see the logs")
-        return problem_response(500, "/problems/internal", "Internal error", "an unexpected error; see the logs")
+        return problem_response(
+            500, "/problems/internal", None, "an unexpected error; see the logs", instance=request.url.path
+        )
 
 
 class BodyLimit:
@@ -237,5 +288,5 @@ class BodyLimit:
         if dcsa.applies(scope.get("path", "")):
             response = dcsa.error_response(Request(scope, receive), 413, detail)
         else:
-            response = problem_response(413, "/problems/body-too-large", "Request body too large", detail)
+            response = problem_response(413, "/problems/body-too-large", None, detail, instance=scope["path"])
         await response(scope, receive, send)

@@ -78,7 +78,7 @@ class Writer:
         try:
             status, answer = run()
         except PortLinkError as exc:
-            answer = problem_of(exc)
+            answer = problem_of(exc, self.request.url.path)
             status = int(answer["status"])
             if status >= 500:
                 records.abandon(member, key)

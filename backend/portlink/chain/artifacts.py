@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ class ContractArtifact:
     abi: list[dict[str, Any]]
     bytecode: bytes
     runtime_bytecode: bytes
+    #: The NatSpec for users solc writes (``errors``: ``{"Name(types)": [{"notice": ...}]}``, ``methods``, ...).
+    userdoc: dict[str, Any] = field(default_factory=dict)
 
     @property
     def bytecode_hash(self) -> str:
@@ -57,6 +59,7 @@ def load_artifacts(path: Path) -> dict[str, ContractArtifact]:
             abi=ct.get("abi") or [],
             bytecode=_hex((ct.get("deploymentBytecode") or {}).get("bytecode")),
             runtime_bytecode=_hex((ct.get("runtimeBytecode") or {}).get("bytecode")),
+            userdoc=ct.get("userdoc") or {},
         )
     return artifacts
 

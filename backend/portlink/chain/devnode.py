@@ -12,6 +12,7 @@ from types import TracebackType
 
 from web3 import Web3
 
+from portlink.chain.saved_chain import SavedChain, broken, restore
 from portlink.errors import ChainUnavailableError, ConfigurationError
 
 
@@ -26,6 +27,8 @@ class DevNode:
         self.host, self.port, self.chain_id = host, port, chain_id
         self.state_path, self.log_path = state_path, log_path
         self._process: subprocess.Popen[bytes] | None = None
+        #: The chain loaded from ``state_path`` at the last start (``None``: a new chain).
+        self.saved: SavedChain | None = None
 
     @property
     def rpc_url(self) -> str:
@@ -33,7 +36,8 @@ class DevNode:
         return f"http://{self.host}:{self.port}"
 
     def start(self, *, timeout: float = 30.0) -> None:
-        """Start Anvil and wait until it answers; refuses if something already listens on the port."""
+        """Start Anvil on the saved chain (:func:`saved_chain.restore` first) and wait until it answers with that
+        chain's genesis; refuses if something already listens on the port."""
         with socket.socket() as probe:
             if probe.connect_ex((self.host, self.port)) == 0:
                 raise ChainUnavailableError(
@@ -42,6 +46,7 @@ class DevNode:
                 )
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.saved = restore(self.state_path)
         cmd = [
             self.binary,
             "--host", self.host,
@@ -67,10 +72,21 @@ class DevNode:
                     f"anvil exited with status {self._process.returncode} at start; see {self.log_path}"
                 )
             if w3.is_connected():
+                self._check_genesis(w3)
                 return
             time.sleep(0.1)
         self.stop()
         raise ChainUnavailableError(f"anvil did not answer at {self.rpc_url} within {timeout:.0f}s")
+
+    def _check_genesis(self, w3: Web3) -> None:
+        if self.saved is None:
+            return
+        genesis = w3.eth.get_block(0)["hash"].to_0x_hex()
+        if genesis != self.saved.genesis_hash:
+            self.stop()
+            raise broken(
+                self.state_path, f"has genesis {self.saved.genesis_hash}, but Anvil started on genesis {genesis}"
+            )
 
     def wait(self) -> int:
         """Block until Anvil exits; returns its exit status."""

@@ -10,6 +10,7 @@ chain is refused (:class:`StaleManifestError`), as are contracts or a seed chang
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,23 +95,32 @@ def deploy(
     manifest_path: Path,
     *,
     timeout: float = 120.0,
+    progress: Callable[[str, int], None] | None = None,
 ) -> DeployResult:
-    """Deploy and seed the consortium contracts, or reuse the deployment ``manifest_path`` records."""
+    """Deploy and seed the consortium contracts, or reuse the deployment ``manifest_path`` records.
+
+    ``progress(name, total)`` is called as each contract is deployed (``total``: how many this run deploys)."""
     compiled = {name: require(artifacts, name) for name in CONTRACTS}
     chain_id, genesis_hash = chain_identity(w3)
+    done = progress or (lambda name, total: None)
     if manifest_path.exists():
         manifest = load_manifest(manifest_path)
         verify(w3, manifest, manifest_path, compiled, seed_sha256, chain_id=chain_id, genesis_hash=genesis_hash)
         entries = dict(manifest.contracts)
+        total = len(_missing_services(entries))
     else:
         manifest = None
+        total = len(CONTRACTS)
         entries = _deploy_core(w3, signer, compiled, seed, manifest_path, timeout=timeout)
+        for name in CORE:
+            done(name, total)
 
     missing = _missing_services(entries)
     for name in missing:
         args = tuple(entries[dependency].address for dependency in SERVICE_DEPENDENCIES[name])
         receipt = _deploy_one(w3, signer, compiled[name], args, timeout=timeout)
         entries[name] = _entry(w3, manifest_path, compiled[name], receipt)
+        done(name, total)
     deployed = missing if manifest is not None else CONTRACTS
     if manifest is None:
         manifest = Manifest(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from web3 import Web3
 
 from portlink.chain.artifacts import load_artifacts
@@ -24,8 +26,15 @@ def deployer_signer(w3: Web3, settings: Settings) -> Signer:
     return NodeAccountSigner(accounts[0])
 
 
-def deploy_configured(w3: Web3, settings: Settings, signer: Signer | None = None) -> DeployResult:
-    """Deploy (or reuse) with the artifacts, seed and manifest path the settings name."""
+def deploy_configured(
+    w3: Web3,
+    settings: Settings,
+    signer: Signer | None = None,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> DeployResult:
+    """Deploy (or reuse) with the artifacts, seed and manifest path the settings name (``progress`` as for
+    :func:`~portlink.deployment.deploy.deploy`)."""
     seed, seed_sha256 = load_seed(settings.seed_path)
     return deploy(
         w3,
@@ -35,4 +44,5 @@ def deploy_configured(w3: Web3, settings: Settings, signer: Signer | None = None
         seed_sha256,
         settings.manifest_path,
         timeout=settings.tx_timeout_seconds,
+        progress=progress,
     )

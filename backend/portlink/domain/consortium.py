@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_checksum_address, to_checksum_address
@@ -37,6 +37,50 @@ class Role(StrEnum):
 
 
 _PORT_SCOPED = frozenset({Role.PORT_AUTHORITY, Role.CUSTOMS, Role.TERMINAL})
+
+#: The registry's governed parameters, by the name whose keccak-256 is their key (``ConsortiumRoles.sol``).
+PARAMETERS = ("portlink.governance.proposalLifetime", "portlink.shipments.weightToleranceBps")
+
+
+class MemberStatus(IntEnum):
+    """``IConsortiumRegistry.MemberStatus``: a suspended member keeps its roles, but every role check fails."""
+
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+
+
+class PortStatus(IntEnum):
+    """``IConsortiumRegistry.PortStatus``."""
+
+    NONE = 0
+    ACTIVE = 1
+
+
+class ProposalKind(IntEnum):
+    """``IConsortiumGovernance.ProposalKind``: what a proposal changes in the registry."""
+
+    NONE = 0
+    ADD_MEMBER = 1
+    ADD_PORT = 2
+    GRANT_ROLE = 3
+    REVOKE_ROLE = 4
+    SUSPEND_MEMBER = 5
+    REINSTATE_MEMBER = 6
+    SET_PARAMETER = 7
+
+
+class ProposalState(IntEnum):
+    """``IConsortiumGovernance.ProposalState``."""
+
+    NONE = 0
+    ACTIVE = 1
+    EXECUTED = 2
+    DEFEATED = 3
+    CANCELLED = 4
+    FAILED = 5
+    EXPIRED = 6
+
 
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 

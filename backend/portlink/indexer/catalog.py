@@ -2,9 +2,12 @@
 
 Nothing here names a PortLink event: a contract added to the manifest later (the trade-finance escrow, IoT) is
 decoded as soon as the manifest lists it. Arguments become JSON-safe values: addresses EIP-55 checksummed,
-``bytesN`` and ``bytes`` as ``0x`` hex, integers wider than 53 bits (``uint64`` and up) as decimal strings so
+``bytesN`` and ``bytes`` as ``0x`` hex, integers wider than 48 bits (``uint64`` and up) as decimal strings so
 that no JSON reader rounds them, tuples as objects by component name. An indexed argument of a dynamic type
 (``string``, ``bytes``, arrays, tuples) is only its keccak-256 in the log; it is stored as that hash.
+
+A *vocabulary* (:data:`Vocabulary`) can be laid over that per ABI parameter; the manifest's catalog takes
+PortLink's (:mod:`portlink.domain.readable`: UN/LOCODEs and reason codes as text, enums by name, times as numbers).
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from portlink.domain import readable
 from portlink.errors import ConfigurationError
 from portlink.manifest import Manifest, load_abi
 
 _INT = re.compile(r"u?int(\d*)")
+#: For an ABI parameter (and its event's name), how to turn its generic JSON value into the one people read.
+Vocabulary = Callable[[dict[str, Any], str | None], Callable[[Any], Any] | None]
 #: Integers up to this many bits are JSON numbers; wider ones decimal strings (JavaScript's safe range is 53).
 _JSON_NUMBER_BITS = 48
 
@@ -178,14 +184,31 @@ class EventType:
     topic0: str
     inputs: tuple[dict[str, Any], ...]
     _data_types: list[str] = field(default_factory=list)
+    vocabulary: Vocabulary | None = field(default=None, compare=False)
 
     @classmethod
-    def from_abi(cls, contract: str, item: dict[str, Any]) -> EventType:
-        """The event ``item`` of ``contract``'s ABI."""
+    def from_abi(cls, contract: str, item: dict[str, Any], vocabulary: Vocabulary | None = None) -> EventType:
+        """The event ``item`` of ``contract``'s ABI (its values read with ``vocabulary``, if given)."""
         inputs = tuple(item.get("inputs") or [])
         signature = f"{item['name']}({','.join(canonical_type(p) for p in inputs)})"
         data_types = [canonical_type(p) for p in inputs if not p.get("indexed")]
-        return cls(contract, item["name"], signature, "0x" + keccak(text=signature).hex(), inputs, data_types)
+        topic0 = "0x" + keccak(text=signature).hex()
+        return cls(contract, item["name"], signature, topic0, inputs, data_types, vocabulary)
+
+    @cached_property
+    def _readers(self) -> list[tuple[str, Callable[[Any], Any]]]:
+        """The vocabulary's readers of this event's arguments, by name (those it reads as decoded left out)."""
+        if self.vocabulary is None:
+            return []
+        readers = []
+        for i, param in enumerate(self.inputs):
+            # An indexed reference type is only its hash in the log: nothing to read.
+            if param.get("indexed") and _word_reader(param) is None:
+                continue
+            read = self.vocabulary(param, self.name)
+            if read is not None:
+                readers.append((param.get("name") or str(i), read))
+        return readers
 
     @cached_property
     def _data_decoder(self) -> TupleDecoder:
@@ -231,6 +254,8 @@ class EventType:
             decoded = self._data_decoder(stream)
             for (name, _, param), value in zip(readers, decoded, strict=True):
                 values[name] = to_json(param, value)
+        for name, read in self._readers:
+            values[name] = read(values[name])
         if order is None:
             return values
         return {name: values[name] for name in order}  # the ABI's order, as eth-abi lists them
@@ -243,9 +268,11 @@ def _on_topic(word: WordReader) -> WordReader:
 class EventCatalog:
     """The events of every contract of a deployment, by emitting address and topic 0."""
 
-    def __init__(self, contracts: dict[str, tuple[str, list[dict[str, Any]]]]) -> None:
-        """``contracts``: contract name → (address, ABI)."""
-        self.contracts = contracts
+    def __init__(
+        self, contracts: dict[str, tuple[str, list[dict[str, Any]]]], vocabulary: Vocabulary | None = None
+    ) -> None:
+        """``contracts``: contract name → (address, ABI); ``vocabulary``: how their values read (none: generic)."""
+        self.contracts, self.vocabulary = contracts, vocabulary
         self.names: dict[str, str] = {}
         self._events: dict[tuple[str, str], EventType] = {}
         for name, (address, abi) in contracts.items():
@@ -253,13 +280,15 @@ class EventCatalog:
             self.names[key] = name
             for item in abi:
                 if item.get("type") == "event" and not item.get("anonymous"):
-                    event = EventType.from_abi(name, item)
+                    event = EventType.from_abi(name, item, vocabulary)
                     self._events[(key, event.topic0)] = event
 
     @classmethod
     def from_manifest(cls, manifest: Manifest, manifest_path: Path) -> EventCatalog:
-        """The catalog of every contract ``manifest`` lists (ABIs checked against their recorded SHA-256)."""
-        return cls({name: (c.address, load_abi(manifest_path, c)) for name, c in manifest.contracts.items()})
+        """The catalog of every contract ``manifest`` lists (ABIs checked against their recorded SHA-256), its
+        values read with PortLink's vocabulary (:func:`portlink.domain.readable.reader`)."""
+        contracts = {name: (c.address, load_abi(manifest_path, c)) for name, c in manifest.contracts.items()}
+        return cls(contracts, readable.reader)
 
     @property
     def addresses(self) -> list[str]:

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from portlink.chain.finality import Finality, choose
 from portlink.chain.rpc import JsonRpc
 from portlink.errors import ChainResetError, ChainUnavailableError, ReorgTooDeepError
 from portlink.indexer.catalog import EventCatalog
@@ -37,7 +38,8 @@ log = logging.getLogger("portlink.indexer")
 class IndexerConfig:
     """How the indexer reads the chain (from :class:`Settings`)."""
 
-    confirmations: int = 12
+    #: Blocks on top before a block is final; ``None``: chosen for the chain (:mod:`portlink.chain.finality`).
+    confirmations: int | None = None
     reorg_window: int = 128
     initial_block_range: int = 100
     max_block_range: int = 20_000
@@ -81,6 +83,8 @@ class Indexer:
         #: The second process reading ahead (it opens its own connection to ``rpc.url``).
         self.prefetcher = Prefetcher(rpc, catalog) if config.read_ahead else None
         self.stop_event = threading.Event()
+        #: How a block becomes final on this chain (chosen when the loop starts, again after a reconnection).
+        self.finality: Finality | None = None
         #: Called after each committed range with the new checkpoint (the benchmark measures head lag with it).
         self.on_commit: list[Any] = []
 
@@ -111,12 +115,14 @@ class Indexer:
     def _run(self, until_head: bool) -> None:
         self.verify_chain()
         self.store.open(self.manifest)
+        self._choose_finality()
         backoff = 0.0
         verify = False
         while not self.stop_event.is_set():
             try:
                 if verify:
                     self.verify_chain()
+                    self._choose_finality()
                     verify = False
                     log.info("the node answers again; resuming")
                 progressed = self.step()
@@ -133,6 +139,19 @@ class Indexer:
                 if until_head:
                     return
                 self.stop_event.wait(self.config.poll_seconds)
+
+    def _choose_finality(self) -> None:
+        finality = choose(self.rpc, self.config.confirmations)
+        if finality != self.finality:
+            log.info("blocks are final %s", finality)
+        self.finality = finality
+
+    def final_block(self, head: int) -> int:
+        """The newest final block when the head is ``head``."""
+        if self.finality is None:
+            self._choose_finality()
+        assert self.finality is not None
+        return self.finality.final_block(self.rpc, head)
 
     def verify_chain(self) -> None:
         """Refuse a node whose chain id or genesis block differ from the manifest's (a reset or another chain)."""
@@ -161,10 +180,11 @@ class Indexer:
             self._reorganised(head)
             return True
         addresses = tuple(self.store.current_addresses())
+        final = self.final_block(head)
         read = self.prefetcher.take(checkpoint + 1, addresses) if self.prefetcher else None
         if read is None:
             to_block = min(checkpoint + self.range_size, head)
-            read = self._read(addresses, checkpoint, to_block, checkpoint in stored, head)
+            read = self._read(addresses, checkpoint, to_block, checkpoint in stored, final)
         self._adapt(read)
         if isinstance(read, Retry):
             log.info("%s; reading the range again", read.reason)
@@ -184,7 +204,7 @@ class Indexer:
                 min(read.to_block + self.range_size, head),
                 range_size=self.range_size,
                 sizing=self.sizing,
-                final_block=head - self.config.confirmations,
+                final_block=final,
             )
         self.store.write_range(
             read.rows,
@@ -192,7 +212,7 @@ class Indexer:
             to_block=read.to_block,
             block_hashes=read.hashes,
             head=head,
-            confirmations=self.config.confirmations,
+            final_block=final,
             reorg_window=self.config.reorg_window,
             advance_checkpoint=True,
         )
@@ -224,7 +244,7 @@ class Indexer:
         self.range_size = min(read.range_size, self.ceiling)
 
     def _read(
-        self, addresses: tuple[str, ...], checkpoint: int, to_block: int, with_parent: bool, head: int
+        self, addresses: tuple[str, ...], checkpoint: int, to_block: int, with_parent: bool, final_block: int
     ) -> RangeRead | Retry:
         return read_range(
             self.rpc,
@@ -235,7 +255,7 @@ class Indexer:
             with_parent=with_parent,
             range_size=self.range_size,
             sizing=self.sizing,
-            final_block=head - self.config.confirmations,
+            final_block=final_block,
         )
 
     def _catch_up(self, indexed_to: int, addresses: tuple[str, ...], head: int) -> None:
@@ -245,7 +265,8 @@ class Indexer:
         chain reorganised under the index, which is rolled back first."""
         checkpoint = self.store.state().checkpoint_block
         to_block = min(indexed_to + self.range_size, checkpoint)
-        read = self._read(addresses, indexed_to, to_block, False, head)
+        final = self.final_block(head)
+        read = self._read(addresses, indexed_to, to_block, False, final)
         self._adapt(read)
         if isinstance(read, Retry):
             log.info("%s; reading the range again", read.reason)
@@ -262,7 +283,7 @@ class Indexer:
             to_block=to_block,
             block_hashes={},
             head=head,
-            confirmations=self.config.confirmations,
+            final_block=final,
             reorg_window=self.config.reorg_window,
             advance_checkpoint=False,
         )

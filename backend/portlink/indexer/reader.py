@@ -29,7 +29,7 @@ from eth_abi.exceptions import DecodingError
 
 from portlink.chain.rpc import JsonRpc, RangeTooLargeError
 from portlink.indexer.bulk import json_text
-from portlink.indexer.catalog import EventCatalog
+from portlink.indexer.catalog import EventCatalog, Vocabulary
 from portlink.store import schema
 
 log = logging.getLogger("portlink.indexer")
@@ -235,11 +235,14 @@ def _exit_with(sentinel: int) -> None:
     os._exit(0)
 
 
-def _read_in_worker(contracts: Contracts, *args: Any, **kwargs: Any) -> RangeRead | Retry:
+def _read_in_worker(
+    contracts: Contracts, vocabulary: Vocabulary | None, *args: Any, **kwargs: Any
+) -> RangeRead | Retry:
     # The ABIs come with each range rather than at start: a large first message would block the indexer until
-    # the new process has imported everything.
-    if _worker.get("contracts") != contracts:
-        _worker["contracts"], _worker["catalog"] = contracts, EventCatalog(contracts)
+    # the new process has imported everything. The vocabulary is a module's function: pickled by its name.
+    if _worker.get("contracts") != contracts or _worker.get("vocabulary") is not vocabulary:
+        _worker["contracts"], _worker["vocabulary"] = contracts, vocabulary
+        _worker["catalog"] = EventCatalog(contracts, vocabulary)
     return read_range(_worker["rpc"], _worker["catalog"], *args, **kwargs)
 
 
@@ -252,6 +255,7 @@ class Prefetcher:
 
     def __init__(self, rpc: JsonRpc, catalog: EventCatalog) -> None:
         self._url, self._timeout, self._contracts = rpc.url, rpc.timeout, catalog.contracts
+        self._vocabulary = catalog.vocabulary
         self._pool: ProcessPoolExecutor | None = None
         self._pending: tuple[tuple[int, tuple[str, ...]], Future[RangeRead | Retry]] | None = None
         self.broken = False
@@ -271,7 +275,14 @@ class Prefetcher:
                 initargs=(self._url, self._timeout),
             )
         future = self._pool.submit(
-            _read_in_worker, self._contracts, addresses, checkpoint, to_block, with_parent=True, **kwargs
+            _read_in_worker,
+            self._contracts,
+            self._vocabulary,
+            addresses,
+            checkpoint,
+            to_block,
+            with_parent=True,
+            **kwargs,
         )
         self._pending = ((checkpoint + 1, addresses), future)
 

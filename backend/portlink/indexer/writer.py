@@ -199,13 +199,13 @@ class IndexWriter:
         to_block: int,
         block_hashes: dict[int, str],
         head: int,
-        confirmations: int,
+        final_block: int,
         reorg_window: int,
         advance_checkpoint: bool,
     ) -> None:
         """Store ``rows`` (every log of ``addresses`` up to ``to_block``, see :func:`reader.decode_logs`), the
-        projections of their events, the block hashes, and the new position, in one transaction."""
-        final_block = head - confirmations
+        projections of their events, the block hashes, and the new position (rows up to ``final_block`` are
+        confirmed), in one transaction."""
         undo_above = head - reorg_window
         decode = _decode_json
         with self.engine.begin() as conn:

@@ -33,7 +33,7 @@ class DecisionRecord:
     officer: str
     version: int
     decision: str
-    reason_code: str
+    reason_code: str | None
     submitted_by: str
     transaction_hash: str
     block_number: int
@@ -46,7 +46,7 @@ class HoldRecord:
 
     port: str
     officer: str
-    reason_code: str
+    reason_code: str | None
     active: bool
     released_by: str | None
     confirmed: bool

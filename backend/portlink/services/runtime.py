@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from portlink.chain.devwallets import PUBLIC_TEST_KEYS, DevWallets, dev_wallets
 from portlink.chain.gateway import ChainClock, ChainGateway
 from portlink.chain.iot import IoTMonitorClient
 from portlink.chain.keystore import load_keystore
 from portlink.chain.rpc import JsonRpc
+from portlink.deployment.seed import load_seed
 from portlink.indexer.catalog import EventCatalog
 from portlink.manifest import Manifest, load_manifest
 from portlink.services.access import ApiKeys
@@ -76,7 +78,7 @@ class Runtime:
     @cached_property
     def contracts(self) -> Contracts:
         """The manifest contracts' ABIs, calldata and errors."""
-        return Contracts(self.manifest, self.settings.manifest_path)
+        return Contracts(self.manifest, self.settings.manifest_path, artifacts_path=self.settings.artifacts_path)
 
     @cached_property
     def gateway(self) -> ChainGateway:
@@ -101,14 +103,30 @@ class Runtime:
         return WarningHub()
 
     @cached_property
+    def dev_wallets(self) -> DevWallets | None:
+        """With ``dev_wallets``: the public test keys of the seed's members and the relayer, once the node is known
+        to be a local development chain (:class:`DevChainRequiredError` otherwise)."""
+        if not self.settings.dev_wallets:
+            return None
+        seed, _ = load_seed(self.settings.seed_path)
+        members = {m.account for m in (*(p.authority for p in seed.ports), *seed.members)}
+        return dev_wallets(self.gateway.w3, genesis_hash=self.manifest.genesis_hash, members=members)
+
+    @cached_property
     def operations(self) -> OperationService:
-        """Writes as operations, with the custodial keys of the keystore."""
+        """Writes as operations, with the custodial keys of the keystore (and the dev wallets on a dev chain)."""
         s = self.settings
         signers = (
             load_keystore(s.api_keystore_path, s.api_keystore_passphrase.get_secret_value())
             if s.api_keystore_passphrase is not None
             else {}
         )
+        relayer = s.api_relayer_address
+        wallets = self.dev_wallets
+        if wallets is not None:
+            log.warning("custodial signing with %s for %d accounts", PUBLIC_TEST_KEYS, len(wallets.signers))
+            signers = {**wallets.signers, **signers}
+            relayer = relayer or wallets.relayer.address
         log.info("custodial keys: %d", len(signers))
         return OperationService(
             self.engine,
@@ -116,7 +134,7 @@ class Runtime:
             self.contracts,
             EventCatalog.from_manifest(self.manifest, s.manifest_path),
             signers,
-            relayer=s.api_relayer_address,
+            relayer=relayer,
             poll_seconds=s.api_tracker_poll_seconds,
             rebroadcast_seconds=s.api_rebroadcast_seconds,
             stuck_seconds=s.api_stuck_seconds,

@@ -33,7 +33,7 @@ customs_decisions = Table(
     Column("officer", String(ADDRESS), nullable=False),
     Column("version", Integer, nullable=False),
     Column("decision", String(30), nullable=False),
-    Column("reason_code", String(HASH), nullable=False),
+    Column("reason_code", String(HASH), nullable=True, comment="As text (DOCS_MISSING); none for an approval."),
     Column("submitted_by", String(ADDRESS), nullable=False),
 )
 
@@ -43,7 +43,7 @@ customs_holds = Table(
     Column("declaration_id", String(HASH), primary_key=True),
     Column("port", String(PORT), primary_key=True),
     Column("officer", String(ADDRESS), nullable=False),
-    Column("reason_code", String(HASH), nullable=False),
+    Column("reason_code", String(HASH), nullable=True, comment="As text (X-RAY); none if the officer gave none."),
     Column("active", Boolean, nullable=False),
     Column("released_by", String(ADDRESS), nullable=True),
     *changed(),

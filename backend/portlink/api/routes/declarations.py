@@ -54,7 +54,7 @@ class DecisionPublic(Public):
     officer: str
     version: int
     decision: str
-    reason_code: str
+    reason_code: str | None
     submitted_by: str
     transaction_hash: str
     block_number: int
@@ -66,7 +66,7 @@ class HoldPublic(Public):
 
     port: str
     officer: str
-    reason_code: str
+    reason_code: str | None
     active: bool
     released_by: str | None
     confirmed: bool

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum, IntFlag
 from functools import cache
 from typing import Any
 
@@ -213,21 +212,13 @@ def restore(conn: Connection, undo: list[Row], final_block: int) -> None:
 
 # ---------------------------------------------------------------------------------------------------- decoding helpers
 
-ROLE_NAMES = {"0x" + role.id.hex(): role.value for role in Role}
+# The events come decoded with PortLink's vocabulary (portlink.domain.readable): codes as text, enums by name,
+# rule bits as names, times as numbers. A name the vocabulary did not know stays a number: str() keeps it.
 
 
-def ascii_of(value: str) -> str:
-    """A fixed-size ASCII code (``bytes5`` port, ``bytes11`` container, ``bytes3`` currency) from its hex form."""
-    return bytes.fromhex(value[2:]).rstrip(b"\0").decode("ascii", errors="replace")
-
-
-def name_of(enum: type[IntEnum] | type[IntFlag], value: int) -> str:
-    """The name of ``value`` in ``enum`` (a contract's enum, or a single rule bit), or the number if it has none."""
-    try:
-        name = enum(value).name
-    except ValueError:
-        return str(value)
-    return name if name is not None else str(value)
+def role_id(role: str) -> str:
+    """The on-chain id of a role the event names (``CUSTOMS``), or the id itself if it is not a known role."""
+    return "0x" + Role(role).id.hex() if role in Role.__members__ else role
 
 
 # ---------------------------------------------------------------------------------------------------- handlers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portlink.indexer.projections.base import ROLE_NAMES, Event, Projector, ascii_of, handles
+from portlink.indexer.projections.base import Event, Projector, handles, role_id
 from portlink.manifest import REGISTRY
 from portlink.store import schema
 
@@ -10,12 +10,12 @@ from portlink.store import schema
 @handles(REGISTRY, "PortAdded")
 def _port_added(p: Projector, e: Event) -> None:
     a = e.args
-    p.put(schema.ports, code=ascii_of(a["port"]), name=a["name"], authority=a["authority"])
+    p.put(schema.ports, code=a["port"], name=a["name"], authority=a["authority"])
 
 
 @handles(REGISTRY, "PortAuthorityChanged")
 def _port_authority(p: Projector, e: Event) -> None:
-    p.update(schema.ports, (ascii_of(e.args["port"]),), authority=e.args["authority"])
+    p.update(schema.ports, (e.args["port"],), authority=e.args["authority"])
 
 
 @handles(REGISTRY, "MemberAdded")
@@ -39,11 +39,11 @@ def _member_reinstated(p: Projector, e: Event) -> None:
 @handles(REGISTRY, "MemberRoleGranted")
 def _role_granted(p: Projector, e: Event) -> None:
     a = e.args
-    role = ROLE_NAMES.get(a["role"], a["role"])
-    p.put(schema.member_roles, account=a["account"], role_id=a["role"], port=ascii_of(a["port"]), role=role)
+    port = a["port"] or ""  # none: a role held globally
+    p.put(schema.member_roles, account=a["account"], role_id=role_id(a["role"]), port=port, role=a["role"])
 
 
 @handles(REGISTRY, "MemberRoleRevoked")
 def _role_revoked(p: Projector, e: Event) -> None:
     a = e.args
-    p.remove(schema.member_roles, a["account"], a["role"], ascii_of(a["port"]))
+    p.remove(schema.member_roles, a["account"], role_id(a["role"]), a["port"] or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from portlink.domain.customs import Decision, DeclarationState
 from portlink.domain.dcsa import CUSTOMS_EVENTS, REJECTION
 from portlink.indexer.projections import tnt
-from portlink.indexer.projections.base import Event, Projector, ascii_of, handles, name_of
+from portlink.indexer.projections.base import Event, Projector, handles
 from portlink.manifest import CUSTOMS
 from portlink.store import schema
 from portlink.store.notifications import ALERTS_TOPIC
@@ -45,9 +45,9 @@ def _declaration_filed(p: Projector, e: Event) -> None:
         filer=a["filer"],
         version=a["version"],
         digest=a["digest"],
-        hs_codes=[ascii_of(h) for h in a["hsCodes"]],
+        hs_codes=a["hsCodes"],
         customs_value=a["customsValue"],
-        currency=ascii_of(a["currency"]),
+        currency=a["currency"],
         state=previous["state"] if previous else DeclarationState.FILED.name,
         cleared_version=None,
         origin_officer=None,
@@ -58,7 +58,7 @@ def _declaration_filed(p: Projector, e: Event) -> None:
 
 @handles(CUSTOMS, "DeclarationStateChanged")
 def _declaration_state(p: Projector, e: Event) -> None:
-    p.update(schema.declarations, (e.args["declarationId"],), state=name_of(DeclarationState, e.args["state"]))
+    p.update(schema.declarations, (e.args["declarationId"],), state=str(e.args["state"]))
 
 
 @handles(CUSTOMS, "DecisionRecorded")
@@ -68,14 +68,14 @@ def _decision_recorded(p: Projector, e: Event) -> None:
         schema.customs_decisions,
         e,
         declaration_id=a["declarationId"],
-        port=ascii_of(a["port"]),
+        port=a["port"],
         officer=a["officer"],
         version=a["version"],
-        decision=name_of(Decision, a["decision"]),
+        decision=str(a["decision"]),
         reason_code=a["reasonCode"],
         submitted_by=a["submittedBy"],
     )
-    if a["decision"] == Decision.REJECT:
+    if a["decision"] == Decision.REJECT.name:
         _shipment_event(p, e, REJECTION)
 
 
@@ -85,7 +85,7 @@ def _hold_placed(p: Projector, e: Event) -> None:
     p.put(
         schema.customs_holds,
         declaration_id=a["declarationId"],
-        port=ascii_of(a["port"]),
+        port=a["port"],
         officer=a["officer"],
         reason_code=a["reasonCode"],
         active=True,
@@ -98,7 +98,7 @@ def _hold_placed(p: Projector, e: Event) -> None:
 @handles(CUSTOMS, "HoldReleased")
 def _hold_released(p: Projector, e: Event) -> None:
     a = e.args
-    key = (a["declarationId"], ascii_of(a["port"]))
+    key = (a["declarationId"], a["port"])
     p.update(schema.customs_holds, key, active=False, released_by=a["officer"])
     _shipment_event(p, e, CUSTOMS_EVENTS[e.name])
     p.announce(ALERTS_TOPIC, e)

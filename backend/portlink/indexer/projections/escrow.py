@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from portlink.domain.finance import Condition, FinancingState, Product, RefundReason
-from portlink.indexer.projections.base import Event, Key, Projector, handles, name_of
+from portlink.domain.finance import FinancingState
+from portlink.indexer.projections.base import Event, Key, Projector, handles
 from portlink.manifest import ESCROW
 from portlink.store import schema
 
@@ -23,7 +23,7 @@ def _financing_requested(p: Projector, e: Event) -> None:
         financing_id=int(a["financingId"]),
         shipment_id=a["shipmentId"],
         exporter=a["exporter"],
-        product=name_of(Product, a["product"]),
+        product=str(a["product"]),
         state=FinancingState.REQUESTED.name,  # its FinancingStateChanged came first, before the row existed
         financier=None,
         token=None,
@@ -59,7 +59,7 @@ def _financing_offered(p: Projector, e: Event) -> None:
         token=a["token"],
         amount=str(a["amount"]),
         fee_bps=a["feeBps"],
-        condition=name_of(Condition, a["condition"]),
+        condition=str(a["condition"]),
         fund_by=int(a["fundBy"]),
         release_by=int(a["releaseBy"]),
         maturity=int(a["maturity"]),
@@ -68,7 +68,7 @@ def _financing_offered(p: Projector, e: Event) -> None:
 
 @handles(ESCROW, "FinancingStateChanged")
 def _financing_state(p: Projector, e: Event) -> None:
-    p.update(schema.financings, _financing(e), state=name_of(FinancingState, e.args["state"]))
+    p.update(schema.financings, _financing(e), state=str(e.args["state"]))
 
 
 @handles(ESCROW, "FinancingFunded")
@@ -96,9 +96,7 @@ def _rebate_recorded(p: Projector, e: Event) -> None:
 @handles(ESCROW, "FinancingRefunded")
 def _financing_refunded(p: Projector, e: Event) -> None:
     a = e.args
-    p.update(
-        schema.financings, _financing(e), refunded=str(a["amount"]), refund_reason=name_of(RefundReason, a["reason"])
-    )
+    p.update(schema.financings, _financing(e), refunded=str(a["amount"]), refund_reason=str(a["reason"]))
 
 
 def _credit(p: Projector, token: str, account: str, *, credited: int = 0, withdrawn: int = 0) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from portlink.domain.iot import AlertState, DeviceKind, DeviceState, Rule
-from portlink.indexer.projections.base import Event, Projector, ascii_of, handles, name_of
+from portlink.domain.iot import AlertState, DeviceState
+from portlink.indexer.projections.base import Event, Projector, handles
 from portlink.manifest import IOT
 from portlink.store import schema
 from portlink.store.notifications import ALERTS_TOPIC
@@ -17,7 +17,7 @@ def _device_registered(p: Projector, e: Event) -> None:
         device_id=a["deviceId"],
         gateway=a["gateway"],
         signer=a["signer"],
-        kind=name_of(DeviceKind, a["kind"]),
+        kind=str(a["kind"]),
         state=DeviceState.ACTIVE.name,
         shipment_id=None,
         container_index=None,
@@ -40,7 +40,7 @@ def _device_bound(p: Projector, e: Event) -> None:
         (a["deviceId"],),
         shipment_id=a["shipmentId"],
         container_index=a["containerIndex"],
-        container=ascii_of(a["container"]),
+        container=a["container"],
     )
 
 
@@ -62,11 +62,11 @@ def _rules_set(p: Projector, e: Event) -> None:
     p.put(
         schema.iot_rules,
         shipment_id=a["shipmentId"],
-        enabled=[rule.name for rule in Rule if rule and rule & a["enabled"]],
+        enabled=a["enabled"],
         min_temperature=int(a["minTemperature"]),
         max_temperature=int(a["maxTemperature"]),
         max_shock=int(a["maxShock"]),
-        corridor=[ascii_of(code) for code in a["corridor"]],
+        corridor=a["corridor"],
         set_by=a["setBy"],
     )
 
@@ -100,7 +100,7 @@ def _alert_raised(p: Projector, e: Event) -> None:
         shipment_id=a["shipmentId"],
         device_id=a["deviceId"],
         kind=device["kind"],
-        rule=name_of(Rule, a["rule"]),
+        rule=str(a["rule"]),
         value=int(a["value"]),
         sequence=device["last_sequence"],
         reading_timestamp=device["last_reading_at"],

@@ -7,7 +7,7 @@ from typing import Any
 from portlink.domain.dcsa import ISSUED, MILESTONE_EVENTS
 from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
 from portlink.indexer.projections import tnt
-from portlink.indexer.projections.base import Event, Projector, ascii_of, handles, name_of
+from portlink.indexer.projections.base import Event, Projector, handles
 from portlink.manifest import SHIPMENTS
 from portlink.store import schema
 
@@ -21,8 +21,8 @@ def _shipment_registered(p: Projector, e: Event) -> None:
         shipper=a["shipper"],
         carrier=a["carrier"],
         consignee=a["consignee"],
-        origin_port=ascii_of(a["originPort"]),
-        destination_port=ascii_of(a["destinationPort"]),
+        origin_port=a["originPort"],
+        destination_port=a["destinationPort"],
         transport_document_reference=a["transportDocumentReference"],
         documents_digest=a["documentsDigest"],
         container_count=int(a["containerCount"]),
@@ -40,9 +40,9 @@ def _container_registered(p: Projector, e: Event) -> None:
         schema.containers,
         shipment_id=a["shipmentId"],
         container_index=int(a["index"]),
-        number=ascii_of(a["number"]),
+        number=a["number"],
         declared_gross_kg=a["declaredGrossKg"],
-        seals=[ascii_of(s) for s in a["seals"]],
+        seals=a["seals"],
         last_milestone=None,
         observed_gross_kg=None,
     )
@@ -51,17 +51,17 @@ def _container_registered(p: Projector, e: Event) -> None:
 @handles(SHIPMENTS, "EquipmentEventRecorded")
 def _equipment_event(p: Projector, e: Event) -> None:
     a = e.args
-    milestone = name_of(Milestone, a["milestone"])
+    milestone = str(a["milestone"])
     index = int(a["index"])
-    seals = [ascii_of(s) for s in a["seals"]]
-    gate_in = a["milestone"] == Milestone.GTIN
+    seals = a["seals"]
+    gate_in = a["milestone"] == Milestone.GTIN.name
     p.append(
         schema.milestones,
         e,
         shipment_id=a["shipmentId"],
         container_index=index,
         milestone=milestone,
-        port=ascii_of(a["port"]),
+        port=a["port"],
         recorded_by=a["recordedBy"],
         observed_gross_kg=a["observedGrossKg"] if gate_in else None,
         seals=seals if gate_in else None,
@@ -78,7 +78,7 @@ def _equipment_event(p: Projector, e: Event) -> None:
         code=code,
         shipment_id=a["shipmentId"],
         container_index=index,
-        port=ascii_of(a["port"]),
+        port=a["port"],
         seals=seals if gate_in else None,
     )
 
@@ -86,26 +86,25 @@ def _equipment_event(p: Projector, e: Event) -> None:
 @handles(SHIPMENTS, "TransportEventRecorded")
 def _transport_event(p: Projector, e: Event) -> None:
     a = e.args
-    milestone = name_of(Milestone, a["milestone"])
-    port = ascii_of(a["port"])
+    milestone = str(a["milestone"])
     p.append(
         schema.milestones,
         e,
         shipment_id=a["shipmentId"],
         container_index=None,
         milestone=milestone,
-        port=port,
+        port=a["port"],
         recorded_by=a["recordedBy"],
         observed_gross_kg=None,
         seals=None,
     )
     event_type, code = MILESTONE_EVENTS[milestone]
-    tnt.record(p, e, event_type=event_type, code=code, shipment_id=a["shipmentId"], port=port)
+    tnt.record(p, e, event_type=event_type, code=code, shipment_id=a["shipmentId"], port=a["port"])
 
 
 @handles(SHIPMENTS, "ShipmentStateChanged")
 def _shipment_state(p: Projector, e: Event) -> None:
-    p.update(schema.shipments, (e.args["shipmentId"],), state=name_of(ShipmentState, e.args["state"]))
+    p.update(schema.shipments, (e.args["shipmentId"],), state=str(e.args["state"]))
 
 
 @handles(SHIPMENTS, "ShipmentHeld")
@@ -125,7 +124,7 @@ def _discrepancy_raised(p: Projector, e: Event) -> None:
         schema.discrepancies,
         shipment_id=a["shipmentId"],
         container_index=int(a["index"]),
-        kind=name_of(DiscrepancyKind, a["kind"]),
+        kind=str(a["kind"]),
         declared=a["declared"],
         observed=a["observed"],
         cleared_by=None,
@@ -148,13 +147,13 @@ def _document_anchored(p: Projector, e: Event) -> None:
         schema.documents,
         e,
         shipment_id=a["shipmentId"],
-        doc_type=name_of(DocumentType, a["docType"]),
+        doc_type=str(a["docType"]),
         digest=a["digest"],
         version=a["version"],
         anchored_by=a["by"],
     )
     shipment = p.get(schema.shipments, a["shipmentId"])
-    if a["docType"] == DocumentType.BILL_OF_LADING and shipment is not None:
+    if a["docType"] == DocumentType.BILL_OF_LADING.name and shipment is not None:
         code, document_type = ISSUED
         tnt.record(
             p,

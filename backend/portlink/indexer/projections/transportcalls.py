@@ -3,7 +3,7 @@ origin and destination, and the carrier's booking reference of a shipment."""
 
 from __future__ import annotations
 
-from portlink.indexer.projections.base import Event, Projector, ascii_of, handles
+from portlink.indexer.projections.base import Event, Projector, handles
 from portlink.manifest import TRANSPORT_CALLS
 from portlink.store import schema
 
@@ -17,9 +17,9 @@ def _call_recorded(p: Projector, e: Event) -> None:
         carrier=a["carrier"],
         vessel_imo_number=f"{int(a['vesselIMONumber']):07d}",
         vessel_name=a["vesselName"] or None,
-        port=ascii_of(a["port"]),
+        port=a["port"],
         sequence_number=int(a["sequenceNumber"]),
-        carrier_service_code=ascii_of(a["carrierServiceCode"]) or None,
+        carrier_service_code=a["carrierServiceCode"],
         export_voyage_number=a["exportVoyageNumber"],
         import_voyage_number=a["importVoyageNumber"] or None,
         recorded_transaction=e.transaction_hash,
@@ -30,7 +30,7 @@ def _call_recorded(p: Projector, e: Event) -> None:
 @handles(TRANSPORT_CALLS, "ShipmentAssigned")
 def _shipment_assigned(p: Projector, e: Event) -> None:
     a = e.args
-    p.put(schema.shipment_calls, shipment_id=a["shipmentId"], port=ascii_of(a["port"]), call_id=a["callId"])
+    p.put(schema.shipment_calls, shipment_id=a["shipmentId"], port=a["port"], call_id=a["callId"])
 
 
 @handles(TRANSPORT_CALLS, "BookingRecorded")

@@ -67,6 +67,7 @@ class ProblemBody(TypedDict):
     detail: str
     error: NotRequired[RevertedError]
     operation: NotRequired[str]
+    instance: NotRequired[str]
 
 
 class DecodedEvent(TypedDict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine, insert, select, update
@@ -143,11 +143,21 @@ class OperationRepository:
             block_hash=row["block_hash"],
             gas_used=row["gas_used"],
             result=row["result"],
-            error=row["error"],
+            # A failure is a problem of the operation: that is its instance.
+            error=self._error(row),
             unsigned_transaction=unsigned,
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )
+
+    @staticmethod
+    def _error(row: Row) -> ProblemBody | None:
+        """The problem of a failed operation: its instance is the operation."""
+        if not row["error"]:
+            return None
+        body = cast(ProblemBody, dict(row["error"]))
+        body["instance"] = f"/v1/operations/{row['id']}"
+        return body
 
     def wait(self, op_id: str, timeout: float) -> Operation:
         """The operation once it has succeeded or failed, or as it is after ``timeout`` seconds."""

@@ -16,7 +16,7 @@ def revert_problem(contracts: Contracts, data: bytes, fallback: str, op_id: str)
     return {
         "type": decoded.problem_type,
         "status": decoded.status,
-        "title": decoded.name,
+        "title": decoded.title,
         "detail": f"the chain refused the transaction: {detail}",
         "error": {"name": decoded.name, "contract": decoded.contract, "args": decoded.args},
         "operation": op_id,

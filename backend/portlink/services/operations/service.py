@@ -157,7 +157,9 @@ class OperationService:
         self.repository.mark_broadcast(op_id)
 
     def _refused(self, op_id: str, exc: BroadcastRefused) -> None:
-        self.repository.set_failed(op_id, problem("/problems/broadcast-refused", 502, "Broadcast refused", str(exc)))
+        self.repository.set_failed(
+            op_id, problem("/problems/broadcast-refused", 502, "The node refused the transaction", str(exc))
+        )
         raise self._revert_error(op_id, f"the node refused the transaction: {exc}")
 
     def _revert_error(self, op_id: str, message: str | None = None) -> ChainRevertError:

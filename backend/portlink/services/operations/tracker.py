@@ -67,7 +67,10 @@ class Tracker:
                 row["id"],
                 status="Failed",
                 error=problem(
-                    "/problems/interrupted", 503, "Interrupted", "the service stopped before the transaction was signed"
+                    "/problems/interrupted",
+                    503,
+                    "The service stopped before the transaction was signed",
+                    "the service stopped before the transaction was signed",
                 ),
             )
 
@@ -132,7 +135,7 @@ class Tracker:
                     problem(
                         "/problems/nonce-used",
                         409,
-                        "Nonce used",
+                        "Another transaction used the nonce",
                         f"nonce {row['nonce']} was used by another transaction",
                     ),
                 )

@@ -1,0 +1,5 @@
+"""``python -m portlink.cli``: the same as the ``portlink`` command."""
+
+from portlink.cli import main
+
+main()
