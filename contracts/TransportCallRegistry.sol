@@ -39,7 +39,10 @@ contract TransportCallRegistry is ITransportCallRegistry {
             revert TransportCallUnknownPort(c.port);
         }
         if (c.sequenceNumber == 0) revert TransportCallInvalidSequence(c.sequenceNumber);
-        if (c.carrierServiceCode != bytes5(0) && !VesselCodes.isServiceCode(c.carrierServiceCode)) {
+        if (
+            bytes(c.carrierServiceCode).length != 0
+                && !VesselCodes.isReference(c.carrierServiceCode, VesselCodes.MAX_SERVICE_CODE_LENGTH, false)
+        ) {
             revert TransportCallInvalidService(c.carrierServiceCode);
         }
         if (!VesselCodes.isReference(c.exportVoyageNumber, VesselCodes.MAX_VOYAGE_LENGTH, true)) {

@@ -24,9 +24,8 @@ interface ITransportCallRegistry {
         bytes5 port;
         /// @dev DCSA `transportCallSequenceNumber`: tells two calls at one port within one voyage apart (from 1).
         uint16 sequenceNumber;
-        /// @dev DCSA `carrierServiceCode`: 1-5 characters A-Z/0-9, left-aligned; zero when the call is on no
-        /// published service.
-        bytes5 carrierServiceCode;
+        /// @dev DCSA `carrierServiceCode`: 1-5 characters A-Z/0-9; empty when the call is on no published service.
+        string carrierServiceCode;
         /// @dev 1-50 characters A-Z, 0-9 and hyphen.
         string exportVoyageNumber;
         /// @dev Empty, or as the export voyage number (the voyage the vessel arrived on, when it differs).
@@ -54,8 +53,8 @@ interface ITransportCallRegistry {
     error TransportCallUnknownPort(bytes5 port);
     /// @notice A voyage number that is empty (export), longer than 50 or not A-Z/0-9/hyphen.
     error TransportCallInvalidVoyage(string voyageNumber);
-    /// @notice A service code that is not 1-5 characters A-Z/0-9, left-aligned.
-    error TransportCallInvalidService(bytes5 carrierServiceCode);
+    /// @notice A service code that is not empty nor 1-5 characters A-Z/0-9.
+    error TransportCallInvalidService(string carrierServiceCode);
     /// @notice A vessel name longer than 35 characters or not printable ASCII.
     error TransportCallInvalidVesselName(string vesselName);
     /// @notice The sequence number of a call starts at 1.
@@ -91,7 +90,7 @@ interface ITransportCallRegistry {
         uint32 indexed vesselIMONumber,
         bytes5 port,
         uint16 sequenceNumber,
-        bytes5 carrierServiceCode,
+        string carrierServiceCode,
         string exportVoyageNumber,
         string importVoyageNumber,
         string vesselName

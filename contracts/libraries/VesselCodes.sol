@@ -11,6 +11,8 @@ library VesselCodes {
     uint256 internal constant MAX_VESSEL_NAME_LENGTH = 35;
     /// @notice The longest carrier booking reference (DCSA `carrierBookingReference`).
     uint256 internal constant MAX_BOOKING_LENGTH = 35;
+    /// @notice The longest carrier service code (DCSA `carrierServiceCode`).
+    uint256 internal constant MAX_SERVICE_CODE_LENGTH = 5;
 
     /// @notice Whether `imo` is an IMO number: seven digits whose last is the check digit, the sum of the first six
     /// weighted 7, 6, 5, 4, 3, 2, modulo 10 (`9321483`: 9*7 + 3*6 + 2*5 + 1*4 + 4*3 + 8*2 = 123, check digit 3).
@@ -23,21 +25,6 @@ library VesselCodes {
             rest /= 10;
         }
         return sum % 10 == imo % 10;
-    }
-
-    /// @notice Whether `code` is a carrier service code: 1-5 characters A-Z or 0-9, left-aligned, zero-padded.
-    function isServiceCode(bytes5 code) internal pure returns (bool) {
-        bool ended = false;
-        for (uint256 i = 0; i < 5; ++i) {
-            bytes1 c = code[i];
-            if (c == 0) {
-                if (i == 0) return false;
-                ended = true;
-            } else if (ended || !_isUpperAlnum(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /// @notice Whether `value` has 1 to `maxLength` characters, each A-Z, 0-9 or (with `dash`) a hyphen: one

@@ -143,11 +143,12 @@ def ship(
     until: str = "DISC",
     declare: bool = True,
     approve: bool = True,
+    spacing: int = 0,
 ) -> dict[str, Any]:
     """A shipment of one container through the milestones up to ``until`` (GTIN, LOAD, DEPA, ARRI, DISC), on
     ``trip``'s calls (none: no call recorded), with the carrier's ``booking``, a bill of lading, and (``declare``)
-    a customs declaration (``approve``: approved by both customs). Returns the registration body with
-    ``shipmentId``."""
+    a customs declaration (``approve``: approved by both customs); with ``spacing``, the chain's clock moves on that
+    many seconds before each milestone. Returns the registration body with ``shipmentId``."""
     body = api.registration(containers=1, owner="DCS")
     op = api.shipper.confirmed("POST", "/v1/shipments", body)
     sid = op_event(op, "ShipmentRegistered")["shipmentId"]
@@ -160,6 +161,12 @@ def ship(
         trip.shipments.append(body)
     box = body["containers"][0]
     milestones = f"/v1/shipments/{sid}/milestones"
+
+    def later() -> None:
+        if spacing:
+            api.chain.w3.provider.make_request("evm_increaseTime", [spacing])
+
+    later()
     api.shekou_terminal.confirmed(
         "POST", milestones, {"milestone": "GTIN", "containerIndex": 0, "observedGrossKg": 20_000, "seals": box["seals"]}
     )
@@ -188,7 +195,8 @@ def ship(
         payload: dict[str, Any] = {"milestone": milestone}
         if milestone in ("LOAD", "DISC"):
             payload["containerIndex"] = 0
-        op = who.confirmed("POST", milestones, payload)
+        later()
+        who.confirmed("POST", milestones, payload)
     api.synced()
     return body
 

@@ -30,7 +30,7 @@ def trip(api):
     """Two shipments on one voyage (the first booked, through discharge; the second departed), and a third on no
     recorded call."""
     trip = voyage(api, "2103")
-    first = ship(api, trip, booking="ABC709951", until="DISC")
+    first = ship(api, trip, booking="ABC709951", until="DISC", spacing=60)
     second = ship(api, trip, until="DEPA", declare=False)
     loose = ship(api, None, until="LOAD", declare=False)
     return {"trip": trip, "first": first, "second": second, "loose": loose}

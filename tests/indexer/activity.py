@@ -154,7 +154,7 @@ class Activity:
         """The carrier records a call of the pilot's feeder at `port` on a new voyage; returns the call's id."""
         self.voyages += 1
         voyage = f"{self.owner}-{self.voyages:04d}S"
-        call = (9_321_483, port, 1, b"PRD\0\0", voyage, "", "PEARL RIVER FEEDER")
+        call = (9_321_483, port, 1, "PRD", voyage, "", "PEARL RIVER FEEDER")
         self.send(self.calls.functions.recordCall(call), self.who.carrier)
         return bytes(self.calls.functions.callIdOf(self.who.carrier, 9_321_483, voyage, port, 1).call())
 

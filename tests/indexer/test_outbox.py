@@ -35,7 +35,9 @@ def _check(engine) -> list:
     assert set(announced["dcsa"]) == dcsa
     alerts = {(h, i) for c, n, h, i, _ in logs if (c, n) in ALERT_EVENTS}
     assert set(announced["alerts"]) == alerts
-    bills = sum(1 for c, n, _, _, a in logs if (c, n) == (SHIPMENTS, "DocumentAnchored") and a["docType"] == "BILL_OF_LADING")
+    bills = sum(
+        1 for c, n, _, _, a in logs if (c, n) == (SHIPMENTS, "DocumentAnchored") and a["docType"] == "BILL_OF_LADING"
+    )
     customs = sum(
         1
         for c, n, _, _, a in logs

@@ -15,7 +15,7 @@ from tests.shipments.conftest import journey  # noqa: F401 - a fixture these tes
 #: The IMO's own example (the check digit is 3).
 IMO = 9_321_483
 VOYAGE = "2103S"
-SERVICE = b"FE1\0\0"
+SERVICE = "FE1"
 
 
 def imo_number(first_six: int) -> int:
@@ -29,7 +29,7 @@ def call_input(
     imo: int = IMO,
     port: bytes = SHEKOU,
     sequence: int = 1,
-    service: bytes = SERVICE,
+    service: str = SERVICE,
     export_voyage: str = VOYAGE,
     import_voyage: str = "",
     name: str = "KING OF THE SEAS",

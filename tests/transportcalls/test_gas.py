@@ -21,7 +21,7 @@ def test_gas_matches_the_committed_snapshot(chain, calls, journey, deployment, m
     gas["recordCall: service, export voyage, vessel name"] = receipt.gas_used
     export_call = bytes(receipt.return_value)
     receipt = calls.recordCall(
-        call_input(port=SHUNDE, import_voyage="2103N", service=bytes(5), name=""), sender=members.carrier
+        call_input(port=SHUNDE, import_voyage="2103N", service="", name=""), sender=members.carrier
     )
     gas["recordCall: import voyage, no service or name"] = receipt.gas_used
     import_call = bytes(receipt.return_value)

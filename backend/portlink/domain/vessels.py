@@ -97,13 +97,13 @@ class CallDraft:
         if not 1 <= self.sequence_number < 2**16:
             raise ValueError("the call's sequence number is 1 to 65535")
 
-    def to_chain(self) -> tuple[int, bytes, int, bytes, str, str, str]:
+    def to_chain(self) -> tuple[int, bytes, int, str, str, str, str]:
         """The ``CallInput`` tuple of ``TransportCallRegistry.recordCall``."""
         return (
             self.vessel_imo_number,
             self.port.encode(),
             self.sequence_number,
-            self.carrier_service_code.encode().ljust(5, b"\0"),
+            self.carrier_service_code,
             self.export_voyage_number,
             self.import_voyage_number,
             self.vessel_name,

@@ -19,7 +19,7 @@ def _call_recorded(p: Projector, e: Event) -> None:
         vessel_name=a["vesselName"] or None,
         port=a["port"],
         sequence_number=int(a["sequenceNumber"]),
-        carrier_service_code=a["carrierServiceCode"],
+        carrier_service_code=a["carrierServiceCode"] or None,
         export_voyage_number=a["exportVoyageNumber"],
         import_voyage_number=a["importVoyageNumber"] or None,
         recorded_transaction=e.transaction_hash,
