@@ -6,6 +6,9 @@ PYTHON ?= python3.11
 VENV := $(CURDIR)/.venv
 TOOLS := $(CURDIR)/.toolchain
 ANVIL_BIN := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+# The browser console (console/, vite): built into the package, served by `portlink serve` at /.
+CONSOLE_BUILD := backend/portlink/console/index.html
+CONSOLE_SOURCES := $(shell find console -type f 2>/dev/null)
 SOLC_VERSION := $(shell node -p "require('./package-lock.json').packages['node_modules/solc'].version" 2>/dev/null)
 
 # Everything runs with the project's own toolchain, and ape keeps its data (installed dependencies) in the
@@ -14,7 +17,7 @@ export PATH := $(TOOLS)/bin:$(VENV)/bin:$(PATH)
 export SOLCX_BINARY_PATH := $(TOOLS)/solcx
 export APE_DATA_FOLDER := $(TOOLS)/ape
 
-.PHONY: help install build run test check lint typecheck layers slither test-contracts postgres chromium bench gas-snapshot reset clean
+.PHONY: help install build run test check lint typecheck layers slither test-contracts postgres chromium bench screenshots gas-snapshot reset clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -39,9 +42,12 @@ $(TOOLS)/.linked: node_modules/.installed
 	ln -sfn $(CURDIR)/toolchain/solc-bridge.cjs $(TOOLS)/bin/solc
 	touch $@
 
-build: install  ## Compile the contracts (ape, through the npm solc bridge)
+build: install $(CONSOLE_BUILD)  ## Compile the contracts (ape, through the npm solc bridge) and build the console
 	ape pm install
 	ape compile
+
+$(CONSOLE_BUILD): node_modules/.installed $(CONSOLE_SOURCES)
+	node_modules/.bin/vite build console --logLevel warn
 
 run: build  ## Start Anvil, deploy and seed the pilot consortium, serve the API (/docs), stay up until Ctrl-C
 	portlink up --serve
@@ -56,6 +62,7 @@ lint: install
 
 typecheck: install
 	mypy
+	node_modules/.bin/tsc -p console/tsconfig.json
 
 layers: install  ## The backend's import layers (pyproject.toml [tool.importlinter], docs/architecture.md)
 	lint-imports
@@ -84,11 +91,16 @@ chromium:  ## Install Chromium (and its WebDriver) from Debian if missing
 	  else echo "make: Chromium is missing: sudo apt-get install -y chromium chromium-driver"; exit 1; fi; \
 	fi
 
+screenshots: build chromium  ## Regenerate the console's screenshots in docs/console/ (a seeded chain, real browser)
+	python scripts/console_screenshots.py
+
 BENCH_EVENTS ?= 100000
-bench: build postgres  ## Benchmarks: indexer (BENCH_EVENTS events on Anvil), telemetry ingest, the 200-TEU pilot replay; write docs/benchmarks*.md
+bench: build postgres  ## Benchmarks: indexer (BENCH_EVENTS events on Anvil), telemetry ingest, the 200-TEU pilot replay, API journeys (1 and 3 replicas); write docs/benchmarks*.md
 	python bench/indexer.py --events $(BENCH_EVENTS)
 	python bench/telemetry.py
 	python bench/pilot.py
+	python bench/api_workflow.py
+	python bench/console.py --events $(BENCH_EVENTS)
 
 gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
 	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py \

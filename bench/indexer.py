@@ -31,9 +31,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import dev_node  # noqa: E402
 from portlink.chain.artifacts import load_artifacts  # noqa: E402
 from portlink.chain.client import NodeAccountSigner  # noqa: E402
-from portlink.chain.devnode import DevNode  # noqa: E402
 from portlink.chain.rpc import JsonRpc  # noqa: E402
 from portlink.deployment.deploy import deploy  # noqa: E402
 from portlink.deployment.seed import load_seed  # noqa: E402
@@ -370,14 +370,7 @@ def main() -> None:
     settings = Settings(_env_file=None)
     config = IndexerConfig.from_settings(settings)
     folder = Path(tempfile.mkdtemp(prefix="portlink-bench-"))
-    node = DevNode(
-        "anvil",
-        host="127.0.0.1",
-        port=postgres.free_port(),
-        chain_id=31337,
-        state_path=folder / "anvil-state.json",
-        log_path=folder / "anvil.log",
-    )
+    node = dev_node(folder)
     results: dict[str, Any] = {
         "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

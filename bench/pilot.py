@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import replace_section
 from eth_account import Account
 from portlink.pilot.report import write_report
 from portlink.pilot.run import replay_on
@@ -124,12 +125,7 @@ def write(path: Path, result: dict[str, Any]) -> None:
             END,
         ]
     )
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
+    replace_section(path, BEGIN, END, section)
 
 
 def main() -> None:

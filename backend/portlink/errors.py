@@ -55,6 +55,10 @@ class StoreError(PortLinkError, RuntimeError):
     """The index database cannot be opened, migrated or belongs to another deployment."""
 
 
+class StoreUnavailableError(StoreError, ConnectionError):
+    """The database does not answer (restarting, unreachable): try again shortly; nothing was lost."""
+
+
 class NotFoundError(PortLinkError, LookupError):
     """The resource asked for does not exist (in the index, or on chain)."""
 

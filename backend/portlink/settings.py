@@ -15,7 +15,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PORTLINK_", env_file=".env", extra="ignore")
 
     rpc_url: str = Field("http://127.0.0.1:8545", description="JSON-RPC endpoint of the chain.")
-    poa: bool = Field(False, description="Inject web3's ExtraDataToPOAMiddleware (Besu/Quorum QBFT, Clique chains).")
+    poa: bool | None = Field(
+        None,
+        description="Inject web3's ExtraDataToPOAMiddleware (Besu/Quorum QBFT, IBFT, Clique chains); unset: when the "
+        "chain's genesis or newest block carries more than 32 bytes of extraData.",
+    )
     deployer_private_key: SecretStr | None = Field(
         None,
         description="Key that deploys the contracts. Unset: the node's first unlocked account (dev chains).",
@@ -61,7 +65,11 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", description="Address `portlink serve` listens on.")
     api_port: int = Field(8000, ge=1, le=65535, description="Port `portlink serve` listens on.")
     api_max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 beyond).")
-    api_run_indexer: bool = Field(True, description="Run the event indexer inside the API process.")
+    api_run_indexer: bool = Field(
+        True,
+        description="Run the event indexer inside the API process (development); production runs `portlink index` "
+        "as a process of its own and sets this false on every API replica.",
+    )
     api_keystore_path: Path = Field(
         Path(".portlink/local/keystore"),
         description="Folder of Web3 Secret Storage key files (one per custodial member, as geth and ape write them).",
@@ -88,6 +96,12 @@ class Settings(BaseSettings):
     telemetry_refresh_seconds: float = Field(
         30.0, ge=0, description="How long the telemetry service trusts its cached devices, rules and authorisations."
     )
+    api_stream_poll_seconds: float = Field(
+        0.2,
+        gt=0,
+        description="SQLite only: how often the alert stream's one poller per process reads the index checkpoint "
+        "(on PostgreSQL the indexer's NOTIFY wakes the streams).",
+    )
     api_confirm_timeout_seconds: float = Field(60.0, gt=0, description="Longest `?confirm=true` waits.")
     api_tracker_poll_seconds: float = Field(0.2, gt=0, description="Pause between receipt polls of open operations.")
     api_rebroadcast_seconds: float = Field(
@@ -98,6 +112,22 @@ class Settings(BaseSettings):
     )
     api_fee_bump_percent: int = Field(
         25, ge=10, le=500, description="Fee increase of a replacement (nodes require at least 10%)."
+    )
+    api_lease_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long an API process's claim on its open operations and unanswered requests lasts without "
+        "renewal: after it dies, another process takes them over this much later.",
+    )
+
+    # The browser console served at `/` by `portlink serve`, see docs/console.md.
+    console_session_seconds: float = Field(
+        8 * 3600.0, gt=0, description="Longest a console session lasts (a sign-in message may ask for less)."
+    )
+    console_nonce_seconds: float = Field(600.0, gt=0, description="How long a sign-in nonce waits for its signature.")
+    console_domain: str | None = Field(
+        None,
+        description="The host[:port] sign-in messages must name (behind a proxy); unset: the Host of the request.",
     )
 
     # Pushed notifications: DCSA event subscriptions and alert webhooks, see docs/api.md.

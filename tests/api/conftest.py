@@ -4,7 +4,6 @@ an API key per pilot member. Tests talk HTTP to it with httpx."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import threading
@@ -23,38 +22,12 @@ from portlink.api.app import create_app
 from portlink.services.runtime import Runtime
 from portlink.settings import Settings
 
+from tests.api.stack import PASSPHRASE, ROLES, fund, private_key, write_keystore
 from tests.conftest import ROOT
 from tests.deployment.test_cli import PORTLINK
 from tests.deployment.test_deploy import _free_port
 from tests.indexer.activity import container_number
 from tests.indexer.conftest import Chain
-
-MNEMONIC = "test test test test test test test test test test test junk"
-PASSPHRASE = "correct horse battery staple"
-#: The pilot's accounts by role (deployments/pilot.yaml), Anvil indexes.
-ROLES = {
-    "deployer": 0,
-    "shekou_authority": 1,
-    "shunde_authority": 2,
-    "shekou_customs": 3,
-    "shunde_customs": 4,
-    "shekou_terminal": 5,
-    "shunde_terminal": 6,
-    "carrier": 7,
-    "shipper": 8,
-    "consignee": 9,
-    "financier": 10,
-    "tax_authority": 11,
-    "iot_gateway": 12,
-    "auditor": 13,
-    "issuer": 14,
-}
-
-Account.enable_unaudited_hdwallet_features()
-
-
-def private_key(index: int) -> bytes:
-    return bytes(Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key)
 
 
 @dataclass
@@ -148,14 +121,6 @@ def portlink_cli(api: Api, *args: str, timeout: float = 60) -> subprocess.Comple
     )
 
 
-def write_keystore(folder: Path, indexes: list[int]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for index in indexes:
-        # A light KDF keeps the fixture fast; production key files use eth-account's default scrypt parameters.
-        encrypted = Account.encrypt(private_key(index), PASSPHRASE, kdf="pbkdf2", iterations=1000)
-        (folder / f"key-{index}.json").write_text(json.dumps(encrypted))
-
-
 def api_settings(chain: Chain, folder: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "rpc_url": chain.rpc_url,
@@ -212,13 +177,7 @@ def api_chain(tmp_path_factory, artifacts, pilot_seed) -> Iterator[Chain]:
 @contextmanager
 def running_api(chain: Chain, folder: Path, **overrides: Any) -> Iterator[Api]:
     """The API over `chain` with its own database (SQLite in `folder` unless `database_url` is given)."""
-    w3 = chain.w3
-    for index in ROLES.values():  # a default Anvil funds accounts 0-9 only
-        address = Account.from_key(private_key(index)).address
-        if w3.eth.get_balance(address) < 10**20:
-            w3.eth.wait_for_transaction_receipt(
-                w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": address, "value": 10**21})
-            )
+    fund(chain.w3)  # a default Anvil funds accounts 0-9 only
     write_keystore(folder / "keystore", sorted(ROLES.values()))
     runtime = Runtime(api_settings(chain, folder, **overrides))
     server = Server(create_app(runtime=runtime))

@@ -12,19 +12,14 @@ from portlink.store import schema
 from sqlalchemy import select, update
 
 from tests.api.conftest import portlink_cli
+from tests.api.stack import declaration_of, sse_events
 
 
 def _filed_shipment(api) -> str:
     op = api.shipper.confirmed("POST", "/v1/shipments", api.registration())
     (registered,) = [e for e in op["result"]["events"] if e["event"] == "ShipmentRegistered"]
     sid = registered["args"]["shipmentId"]
-    declaration = {
-        "shipmentId": sid,
-        "digest": "0x" + keccak(text=sid).hex(),
-        "hsCodes": ["850440"],
-        "customsValue": 9_900,
-        "currency": "HKD",
-    }
+    declaration = declaration_of(sid)
     api.shipper.confirmed("POST", "/v1/declarations", declaration)
     return sid
 
@@ -38,17 +33,10 @@ def test_the_alert_stream_sends_a_hold_as_soon_as_it_is_indexed(api):
         with api.shipper.client.stream("GET", "/v1/alerts/stream", params={"timeout": 15}) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
             opened.set()
-            event: dict = {}
-            for line in response.iter_lines():
-                if line.startswith(("id:", "event:", "data:")):
-                    field, _, value = line.partition(": ")
-                    event[field] = value
-                elif not line and "data" in event:
-                    event["at"] = time.monotonic()
-                    received.append(event)
-                    event = {}
-                    if len(received) == 1:
-                        return
+            for event in sse_events(response):
+                event["at"] = time.monotonic()
+                received.append(event)
+                return
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()

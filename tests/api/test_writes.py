@@ -151,21 +151,27 @@ def test_a_restart_broadcasts_the_stored_transaction_once_and_signs_nothing_agai
     w3 = api.chain.w3
 
     def service(gateway):
-        return OperationService(rt.engine, gateway, rt.contracts, rt.operations.catalog, rt.operations.signers)
+        return OperationService(
+            rt.engine, gateway, rt.contracts, rt.operations.catalog, rt.operations.signers, lease_seconds=0.5
+        )
 
     before = w3.eth.get_transaction_count(api.shipper.address, "pending")
     draft = ShipmentCreate.model_validate(api.registration()).draft()
     write = rt.shipments.register(draft)
+    crashed = service(CrashingGateway(w3))
     with pytest.raises(Crash):
-        service(CrashingGateway(w3)).submit(api.shipper.address, write, signing="custodial")
+        crashed.submit(api.shipper.address, write, signing="custodial")
     (op,) = [o for o in rt.operations.list(api.shipper.address, status="Initialized") if o.nonce == before]
     assert op.tx_hash is not None  # signed and stored before the crash ...
     assert w3.eth.get_transaction_count(api.shipper.address, "pending") == before  # ... but never sent
 
     restarted = service(ChainGateway(w3))
-    restarted.tracker.recover()
-    restarted.tracker.resume()
-    restarted.tracker.resume()  # a second restart while it is pending sends the same bytes, which the node knows
+    restarted.tracker.track_once()  # the crashed process's lease still holds: not taken over yet
+    assert w3.eth.get_transaction_count(api.shipper.address, "pending") == before
+    time.sleep(0.6)
+    restarted.tracker.track_once()  # its lease ran out: the stored bytes are broadcast
+    time.sleep(0.6)
+    service(ChainGateway(w3)).tracker.track_once()  # a third process takes it over in turn: nothing sent twice
     done = wait_status(api, api.shipper, op.id, {"Succeeded", "Failed"})
     assert done["status"] == "Succeeded"
     assert done["txHash"] == op.tx_hash  # the stored bytes, not a new signature

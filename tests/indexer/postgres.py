@@ -33,36 +33,60 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Cluster:
+    """A running throwaway cluster: its server URL (append ``/<database>``), and a restart (the fault tests)."""
+
+    def __init__(self) -> None:
+        programs = bindir()
+        if programs is None:
+            raise RuntimeError("PostgreSQL is not installed: `make postgres` (apt-get install -y postgresql)")
+        self.folder = Path(tempfile.mkdtemp(prefix="portlink-pg-"))
+        self.data = self.folder / "data"
+        self.as_postgres: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+            self.as_postgres = ["runuser", "-u", "postgres", "--"]
+        self.port = free_port()
+        subprocess.run(
+            [*self.as_postgres, str(programs / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres"],
+            check=True,
+            capture_output=True,
+        )
+        self.pg_ctl = str(programs / "pg_ctl")
+        self.options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        )
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        subprocess.run(
+            [*self.as_postgres, self.pg_ctl, "-D", str(self.data), "-o", self.options, "-l", str(self.folder / "log"),
+             "-w", "start"],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``fast``: disconnect every client; ``immediate``: as if it crashed)."""
+        subprocess.run([*self.as_postgres, self.pg_ctl, "-D", str(self.data), "-m", mode, "stop"], check=False)
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @contextmanager
 def cluster() -> Iterator[str]:
     """Start a cluster; yields the server URL (append ``/<database>``)."""
-    programs = bindir()
-    if programs is None:
-        raise RuntimeError("PostgreSQL is not installed: `make postgres` (apt-get install -y postgresql)")
-    folder = Path(tempfile.mkdtemp(prefix="portlink-pg-"))
-    data = folder / "data"
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run(
-        [*as_postgres, str(programs / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    pg_ctl = str(programs / "pg_ctl")
-    subprocess.run(
-        [*as_postgres, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
+    started = Cluster()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield started.url
     finally:
-        subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], check=False)
-        shutil.rmtree(folder, ignore_errors=True)
+        started.remove()
 
 
 def create_database(server: str, name: str) -> str:

@@ -87,7 +87,7 @@ def test_an_index_written_with_the_old_decoding_is_read_again_by_migration_0004(
     url = database()
     engine = open_engine(url)
     config = Config()
-    config.set_main_option("script_location", str(files("portlink.indexer") / "migrations"))
+    config.set_main_option("script_location", str(files("portlink.store") / "migrations"))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0003")

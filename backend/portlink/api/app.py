@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from portlink import __version__
-from portlink.api import bodies, dcsa, docs, problems
+from portlink.api import bodies, console, dcsa, docs, problems
 from portlink.api.deps import RuntimeDep
 from portlink.api.models import ChainEventPublic, Public
 from portlink.api.routes import (
@@ -25,10 +25,13 @@ from portlink.api.routes import (
     financings,
     kpis,
     operations,
+    overview,
+    session,
     shipments,
     telemetry,
     tokens,
     transport_calls,
+    verification,
 )
 from portlink.services.runtime import Runtime
 from portlink.services.subscriptions import ALERTS_TOPIC, DCSA_TOPIC
@@ -126,6 +129,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         transport_calls.bookings,
         telemetry.router,
         kpis.router,
+        session.router,
+        overview.overview,
+        overview.declarations,
+        verification.documents,
+        verification.audit,
     ):
         app.include_router(router)
 
@@ -141,4 +149,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         """Whether the API is up, and how far the index is."""
         return Health(status="ok", version=__version__, index=IndexHeadPublic.model_validate(rt.index.head()))
 
+    console.install(app)  # last: its page route answers every path no API route does
     return app

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import Depends, Header, Query, Request, Security
+from fastapi import Cookie, Depends, Header, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from portlink.errors import InvalidInputError
+from portlink.errors import ForbiddenError, InvalidInputError
 from portlink.services.access import Caller
 from portlink.services.audit import AuditService
 from portlink.services.consortium import ConsortiumService
@@ -47,14 +48,35 @@ API_KEY_HEADER = APIKeyHeader(
 )
 
 
+#: The console's session cookie (``portlink.api.routes.session``).
+SESSION_COOKIE = "portlink_session"
+
+
 def get_caller(
+    request: Request,
     runtime: RuntimeDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
     x_api_key: Annotated[str | None, Security(API_KEY_HEADER)] = None,
+    session: Annotated[
+        str | None, Cookie(alias=SESSION_COOKIE, description="The console's session (Sign-In with Ethereum).")
+    ] = None,
 ) -> Caller:
-    """The member the request's API key acts for."""
+    """The member the request's API key acts for or, without a key, the console session's member."""
     token = bearer.credentials.strip() if bearer is not None else x_api_key
+    if token is None and session:
+        check_same_origin(request)
+        return runtime.sessions.authenticate(session)[1]
     return runtime.keys.authenticate(token)
+
+
+def check_same_origin(request: Request) -> None:
+    """A cookie-authenticated write must come from the console's own pages: the cookie is SameSite=Strict, and a
+    browser's ``Origin`` header, when it sends one, must name this site."""
+    origin = request.headers.get("origin")
+    if request.method in ("GET", "HEAD", "OPTIONS") or origin is None:
+        return
+    if urlsplit(origin).netloc != request.headers.get("host"):
+        raise ForbiddenError(f"a request from {origin} may not use the console's session")
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -38,6 +39,7 @@ TITLES = {
     "/problems/invalid-input": "A value in the request is invalid",
     "/problems/custodial-key-missing": "No custodial key signs for this member",
     "/problems/chain-unavailable": "The chain does not answer",
+    "/problems/store-unavailable": "The database does not answer",
     "/problems/malformed-body": "The request body is not well-formed JSON",
     "/problems/unsupported-media-type": "The request body must be JSON",
     "/problems/method-not-allowed": "This method is not allowed here",
@@ -56,6 +58,7 @@ _ERRORS: list[tuple[type[errors.PortLinkError], int, str]] = [
     (errors.InvalidInputError, 422, "/problems/invalid-input"),
     (errors.SigningUnavailableError, 409, "/problems/custodial-key-missing"),
     (errors.ChainUnavailableError, 503, "/problems/chain-unavailable"),
+    (errors.StoreUnavailableError, 503, "/problems/store-unavailable"),
 ]
 
 #: The problem type of an HTTP error the framework raises, by status.
@@ -176,13 +179,26 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _allowed(request: Request) -> str:
-    """The methods the routes of the request's path take (for a 405's ``Allow``)."""
+    """The methods the API routes of the request's path take (for a 405's ``Allow``; the console's page route,
+    which answers every path, is none of them)."""
     methods: set[str] = set()
     for route in request.app.router.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
         match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
+        if match != Match.NONE:
+            methods |= set(route.methods or ())
     return ", ".join(sorted(methods))
+
+
+def _wrong_method(request: Request, exc: errors.PortLinkError) -> str | None:
+    """The ``Allow`` of a request that reached no API route only because of its method: the console's page
+    route takes every path and answers "not found" for a method it does not serve, which for a path an API route
+    serves is a 405."""
+    route = request.scope.get("route")
+    if not isinstance(exc, errors.NotFoundError) or (isinstance(route, APIRoute) and route.include_in_schema):
+        return None
+    return _allowed(request) or None
 
 
 def install(app: FastAPI) -> None:
@@ -234,6 +250,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.PortLinkError)
     async def _portlink(request: Request, exc: errors.PortLinkError) -> JSONResponse:
+        allow = _wrong_method(request, exc)
+        if allow is not None:
+            return await _http(request, StarletteHTTPException(405, "Method Not Allowed", {"Allow": allow}))
         body = problem_of(exc, request.url.path)
         if body["status"] >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)

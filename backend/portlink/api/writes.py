@@ -9,6 +9,7 @@ replayed to identical retries.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 
 from portlink.api.deps import CallerDep, RuntimeDep, WriteOptions, WriteOptionsDep
 from portlink.api.models import OperationPublic
-from portlink.api.problems import MEDIA_TYPE, problem_of
+from portlink.api.problems import MEDIA_TYPE, problem_of, responses
 from portlink.errors import PortLinkError
 from portlink.services.access import Caller
 from portlink.services.operations import Operation, Status, Write, request_fingerprint
@@ -28,6 +29,12 @@ from portlink.services.runtime import Runtime
 
 #: Declared on every write route.
 WRITE_CODES = (401, 403, 404, 409, 413, 422, 502, 503)
+#: The answers of a write route: 202 with the open operation (its status code), 200 once it has succeeded
+#: (``?confirm=true``), and the problems.
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": OperationPublic, "description": "The operation, succeeded (`?confirm=true` waited for it)."},
+    **responses(*WRITE_CODES),
+}
 
 
 def operation_json(op: Operation) -> dict[str, Any]:
@@ -66,39 +73,54 @@ class Writer:
         )
 
     def idempotent(
-        self, body: BaseModel | dict[str, Any] | None, run: Callable[[], tuple[int, dict[str, Any]]]
+        self,
+        body: BaseModel | dict[str, Any] | None,
+        run: Callable[[tuple[str, str]], tuple[int, dict[str, Any]]],
     ) -> JSONResponse:
         """Answer with ``run()`` once per ``Idempotency-Key``: a retry of the same request replays the stored
         answer. A problem is stored too; an unexpected failure releases the key."""
-        records = self.runtime.operations.idempotency
+        operations = self.runtime.operations
+        records = operations.idempotency
         member, key = self.caller.member, self.options.idempotency_key
-        stored = records.begin(member, key, self.fingerprint(body))
-        if stored is not None:
-            return respond(stored.status_code, stored.body, {"Idempotent-Replayed": "true"})
+        claim = records.begin(member, key, self.fingerprint(body))
+        if claim.stored is not None:
+            return respond(claim.stored.status_code, claim.stored.body, {"Idempotent-Replayed": "true"})
         try:
-            status, answer = run()
+            # A retry that took over a request whose process died answers with the operation it had created.
+            resumed = operations.resume_request(claim.operation_id) if claim.taken_over else None
+            status, answer = self._answer(resumed) if resumed is not None else run((member, key))
         except PortLinkError as exc:
             answer = problem_of(exc, self.request.url.path)
             status = int(answer["status"])
             if status >= 500:
-                records.abandon(member, key)
+                self._abandon(member, key)
                 raise
         except BaseException:
-            records.abandon(member, key)
+            self._abandon(member, key)
             raise
-        records.finish(member, key, status, answer)
+        if status >= 500:  # interrupted: not an answer to keep; a retry takes the request over
+            self._abandon(member, key)
+        else:
+            records.finish(member, key, status, answer)
         op_id = answer.get("id") or answer.get("operation")
         return respond(status, answer, {"Location": f"/v1/operations/{op_id}"} if op_id else None)
+
+    def _abandon(self, member: str, key: str) -> None:
+        with contextlib.suppress(PortLinkError):  # the database is away: the record's lease runs out instead
+            self.runtime.operations.idempotency.abandon(member, key)
+
+    def _answer(self, op: Operation) -> tuple[int, dict[str, Any]]:
+        """The answer with ``op`` (waited for with ``?confirm=true``)."""
+        if self.options.confirm:
+            op = self.runtime.operations.wait(op.id, self.runtime.settings.api_confirm_timeout_seconds)
+        return operation_answer(op)
 
     def perform(self, write: Write, body: BaseModel | dict[str, Any] | None) -> JSONResponse:
         """Run ``write`` for the caller as an operation and answer it."""
         operations = self.runtime.operations
 
-        def run() -> tuple[int, dict[str, Any]]:
-            op = operations.submit(self.caller.member, write, signing=self.options.signing)
-            if self.options.confirm:
-                op = operations.wait(op.id, self.runtime.settings.api_confirm_timeout_seconds)
-            return operation_answer(op)
+        def run(claim: tuple[str, str]) -> tuple[int, dict[str, Any]]:
+            return self._answer(operations.submit(self.caller.member, write, signing=self.options.signing, claim=claim))
 
         return self.idempotent(body, run)
 

@@ -5,25 +5,60 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 from web3.exceptions import TimeExhausted
 from web3.middleware import ExtraDataToPOAMiddleware
-from web3.types import TxParams, TxReceipt, Wei
+from web3.types import RPCEndpoint, TxParams, TxReceipt, Wei
 
 from portlink.errors import ChainUnavailableError, DeploymentError
 
 
-def connect(rpc_url: str, *, poa: bool = False, timeout: float = 30.0) -> Web3:
-    """A web3 client for ``rpc_url``; raises :class:`ChainUnavailableError` if the node does not answer."""
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
-    if poa:
-        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+class NodeProvider(HTTPProvider):
+    """web3's HTTP provider whose refused or timed-out connections are :class:`ChainUnavailableError` (one line,
+    503 over HTTP), after web3's own retries."""
+
+    def _make_request(self, method: RPCEndpoint, request_data: bytes) -> bytes:
+        try:
+            return bytes(super()._make_request(method, request_data))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise ChainUnavailableError(f"the node at {self.endpoint_uri} does not answer ({method}): {exc}") from None
+
+
+#: Bytes of ``extraData`` a block may carry on Ethereum proper; proof-of-authority chains (Clique, IBFT, QBFT) put
+#: their validators and seals there and need web3's ``ExtraDataToPOAMiddleware``.
+MAX_EXTRA_DATA = 32
+
+
+def is_poa(w3: Web3) -> bool:
+    """Whether the chain's blocks carry more ``extraData`` than Ethereum allows (the genesis and the newest block
+    are read raw, before web3 would refuse them)."""
+    for block in ("0x0", "latest"):
+        response = w3.provider.make_request(RPCEndpoint("eth_getBlockByNumber"), [block, False])
+        extra = (response.get("result") or {}).get("extraData") or "0x"
+        if (len(extra) - 2) // 2 > MAX_EXTRA_DATA:
+            return True
+    return False
+
+
+def connect(rpc_url: str, *, poa: bool | None = None, timeout: float = 30.0) -> Web3:
+    """A web3 client for ``rpc_url``; raises :class:`ChainUnavailableError` if the node does not answer. ``poa``:
+    inject web3's ``ExtraDataToPOAMiddleware`` (``None``: if the chain's blocks need it, see :func:`is_poa`)."""
+    # requests would otherwise look for proxy variables and ~/.netrc on every call: once here is enough.
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(rpc_url))
+    w3 = Web3(NodeProvider(rpc_url, request_kwargs={"timeout": timeout}, session=session))
     if not w3.is_connected():
         raise ChainUnavailableError(f"no JSON-RPC node answers at {rpc_url}")
+    if poa is None:
+        poa = is_poa(w3)
+    if poa:
+        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     return w3
 
 

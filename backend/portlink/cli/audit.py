@@ -47,9 +47,9 @@ def doc_verify(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
     from portlink.services.runtime import Runtime
 
     digest = digest_of(file.read_bytes())
-    anchor = Runtime(Settings()).documents.verify_on_chain(bytes.fromhex(digest[2:]))
+    anchor = Runtime(Settings()).documents.verify_on_chain(digest)
     typer.echo(f"{file}: keccak-256 {digest}")
-    if anchor is None:
+    if not anchor.anchored:
         typer.echo("not anchored on chain")
         raise typer.Exit(1)
     typer.echo(

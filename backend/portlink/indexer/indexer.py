@@ -23,13 +23,14 @@ from typing import Any
 
 from portlink.chain.finality import Finality, choose
 from portlink.chain.rpc import JsonRpc
-from portlink.errors import ChainResetError, ChainUnavailableError, ReorgTooDeepError
+from portlink.errors import ChainResetError, ChainUnavailableError, ReorgTooDeepError, StoreUnavailableError
 from portlink.indexer.catalog import EventCatalog
 from portlink.indexer.reader import Prefetcher, RangeRead, Retry, Sizing, read_range
 from portlink.indexer.writer import IndexWriter
 from portlink.manifest import Manifest, load_manifest
 from portlink.settings import Settings
 from portlink.store.engine import migrate, open_engine
+from portlink.store.locks import INDEXER_LOCK, SessionLock
 
 log = logging.getLogger("portlink.indexer")
 
@@ -87,6 +88,8 @@ class Indexer:
         self.finality: Finality | None = None
         #: Called after each committed range with the new checkpoint (the benchmark measures head lag with it).
         self.on_commit: list[Any] = []
+        #: PostgreSQL: the lock that makes this the one indexer of the database.
+        self.lock = SessionLock(store.engine, INDEXER_LOCK) if store.engine.dialect.name == "postgresql" else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Indexer:
@@ -105,12 +108,35 @@ class Indexer:
         if self.store.checkpointer is not None:
             self.store.checkpointer.start()
         try:
-            self._run(until_head)
+            if self._hold():
+                self._run(until_head)
         finally:
             if self.prefetcher is not None:
                 self.prefetcher.close()
             if self.store.checkpointer is not None:
                 self.store.checkpointer.stop()
+            if self.lock is not None:
+                self.lock.release()
+
+    def _hold(self) -> bool:
+        """PostgreSQL: wait until this is the one indexer of the database (others stand by, and one of them
+        takes over when it stops or its connection drops); ``False`` if stopped meanwhile."""
+        if self.lock is None:
+            return True
+        announced = False
+        while not self.stop_event.is_set():
+            try:
+                if self.lock.try_acquire():
+                    if announced:
+                        log.info("this indexer is now the active one")
+                    return True
+            except StoreUnavailableError as exc:
+                log.warning("%s", exc)
+            if not announced:
+                log.info("another indexer is active on this database; standing by")
+                announced = True
+            self.stop_event.wait(self.config.poll_seconds)
+        return False
 
     def _run(self, until_head: bool) -> None:
         self.verify_chain()
@@ -125,8 +151,17 @@ class Indexer:
                     self._choose_finality()
                     verify = False
                     log.info("the node answers again; resuming")
+                if not self._hold():
+                    return
                 progressed = self.step()
                 backoff = 0.0
+            except StoreUnavailableError as exc:  # the database restarts, or another indexer raced this one
+                if self.prefetcher is not None:
+                    self.prefetcher.discard()
+                backoff = min(self.config.max_backoff_seconds, max(0.25, backoff * 2))
+                log.warning("%s; retrying in %.1fs", exc, backoff)
+                self.stop_event.wait(backoff)
+                continue
             except ChainUnavailableError as exc:
                 if self.prefetcher is not None:
                     self.prefetcher.discard()
@@ -215,6 +250,7 @@ class Indexer:
             final_block=final,
             reorg_window=self.config.reorg_window,
             advance_checkpoint=True,
+            after=checkpoint,
         )
         for callback in self.on_commit:
             callback(read.to_block)

@@ -17,14 +17,19 @@ import msgspec
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import OperationalError
 
-from portlink.errors import ReorgTooDeepError, StoreError
+from portlink.errors import ReorgTooDeepError, StoreError, StoreUnavailableError
 from portlink.indexer.bulk import insert_tuples
 from portlink.indexer.projections import HANDLERS, Event, Projector, project, restore
 from portlink.indexer.reader import EVENT_COLUMNS, RAW_COLUMNS, Rows
 from portlink.manifest import Manifest
 from portlink.store import schema
+from portlink.store.notify import INDEX_CHANNEL, notify, supports_notify
 
 log = logging.getLogger("portlink.indexer")
+
+
+class IndexerRacedError(StoreUnavailableError):
+    """Another indexer wrote to this database meanwhile: this range was rolled back (read again, or stand by)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Lagging:
 
 
 _decode_json = msgspec.json.Decoder().decode
+_EVENT_NAME = EVENT_COLUMNS.index("event")
 
 
 class WalCheckpointer:
@@ -97,6 +103,8 @@ class IndexWriter:
         #: SQLite files only: the write-ahead log copied back in the background (see :class:`WalCheckpointer`).
         sqlite_file = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
         self.checkpointer = WalCheckpointer(engine) if sqlite_file else None
+        #: PostgreSQL: every committed range and rollback is announced on ``portlink_index`` (LISTEN/NOTIFY).
+        self.notifies = supports_notify(engine)
 
     # ------------------------------------------------------------------ opening
 
@@ -202,10 +210,12 @@ class IndexWriter:
         final_block: int,
         reorg_window: int,
         advance_checkpoint: bool,
+        after: int | None = None,
     ) -> None:
         """Store ``rows`` (every log of ``addresses`` up to ``to_block``, see :func:`reader.decode_logs`), the
         projections of their events, the block hashes, and the new position (rows up to ``final_block`` are
-        confirmed), in one transaction."""
+        confirmed), in one transaction. ``after``: the checkpoint the range was read from; if another indexer moved
+        it meanwhile, nothing is written (:class:`IndexerRacedError`)."""
         undo_above = head - reorg_window
         decode = _decode_json
         with self.engine.begin() as conn:
@@ -226,10 +236,21 @@ class IndexWriter:
             ic = schema.indexed_contracts
             conn.execute(update(ic).where(ic.c.address.in_(list(addresses))).values(indexed_to=to_block))
             if advance_checkpoint:
-                self._advance(conn, to_block=to_block, head=head, final_block=final_block, reorg_window=reorg_window)
+                self._advance(
+                    conn, to_block=to_block, head=head, final_block=final_block, reorg_window=reorg_window, after=after
+                )
+            if self.notifies:  # delivered when this transaction commits: the events are readable by then
+                names = sorted({row[_EVENT_NAME] for row in rows.events})
+                notify(conn, INDEX_CHANNEL, {"to": to_block, "events": names})
 
-    def _advance(self, conn: Connection, *, to_block: int, head: int, final_block: int, reorg_window: int) -> None:
+    def _advance(
+        self, conn: Connection, *, to_block: int, head: int, final_block: int, reorg_window: int, after: int | None
+    ) -> None:
         state = conn.execute(select(schema.index_state)).mappings().one()
+        if after is not None and state["checkpoint_block"] != after:
+            raise IndexerRacedError(
+                f"the checkpoint moved from {after} to {state['checkpoint_block']} under this range"
+            )
         final_block = min(final_block, to_block)
         if final_block > state["final_block"]:
             for table in (*schema.LOG_TABLES, *schema.ENTITY_TABLES):
@@ -247,14 +268,18 @@ class IndexWriter:
         if floor > state["rollback_floor"]:
             conn.execute(delete(schema.projection_undo).where(schema.projection_undo.c.block_number <= floor))
             conn.execute(delete(schema.blocks).where(schema.blocks.c.number < floor))
-        conn.execute(
-            update(schema.index_state).values(
+        moved = conn.execute(
+            update(schema.index_state)
+            .where(schema.index_state.c.checkpoint_block == state["checkpoint_block"])
+            .values(
                 checkpoint_block=to_block,
                 head_block=head,
                 final_block=max(final_block, state["final_block"]),
                 rollback_floor=floor,
             )
         )
+        if moved.rowcount != 1:  # another indexer committed a range first (PostgreSQL re-checks the condition)
+            raise IndexerRacedError("another indexer advanced the checkpoint first")
 
     def rollback(self, fork_block: int) -> None:
         """Undo every block above ``fork_block``: logs, events, projections, hashes, checkpoint."""
@@ -289,3 +314,5 @@ class IndexWriter:
                     final_block=min(state["final_block"], fork_block),
                 )
             )
+            if self.notifies:
+                notify(conn, INDEX_CHANNEL, {"rollback": fork_block})

@@ -28,7 +28,7 @@ OVERSIGHT_ROLES = frozenset({"CUSTOMS", "AUDITOR"})
 
 @dataclass(frozen=True)
 class Caller:
-    """The member an API key acts for, with its roles as indexed."""
+    """The member an API key (or a console session) acts for, with its roles as indexed."""
 
     key_id: str
     member: str
@@ -49,11 +49,19 @@ class Caller:
         """Whose view a list is restricted to: ``None`` (everything) for customs and auditors, else the member."""
         return None if self.oversight else self.member
 
-    def require_party(self, shipment_id: str, parties: tuple[str, ...]) -> None:
+    def ports_of(self, role: str) -> list[str]:
+        """The ports at which the member holds ``role``."""
+        return sorted({p for r, p in self.roles if r == role and p})
+
+    def require_party(self, shipment_id: str, parties: tuple[str, ...], *, handled_at: tuple[str, ...] = ()) -> None:
         """:class:`ForbiddenError` unless the caller is one of ``parties`` of shipment ``shipment_id``, customs or
-        an auditor."""
-        if self.member not in parties and not self.oversight:
-            raise ForbiddenError(f"{self.member} is not a party of shipment {shipment_id}, nor customs or an auditor")
+        an auditor, or (reading the shipment itself: ``handled_at``, its origin and destination ports) a terminal
+        of one of those ports, which gates, loads and discharges its containers."""
+        if self.member in parties or self.oversight:
+            return
+        if handled_at and set(self.ports_of("TERMINAL")) & set(handled_at):
+            return
+        raise ForbiddenError(f"{self.member} is not a party of shipment {shipment_id}, nor customs or an auditor")
 
 
 @dataclass(frozen=True)
@@ -139,12 +147,14 @@ class ApiKeys:
             raise AuthenticationError("unknown API key")
         if row["revoked_at"] is not None:
             raise AuthenticationError("the API key was revoked")
-        return self.caller_of(row["member"], key_id, what="the API key's member")
+        return member_caller(self.consortium, row["member"], key_id, "the API key's member")
 
-    def caller_of(self, account: str, key_id: str, *, what: str = "the member") -> Caller:
-        """The caller acting as ``account`` (a key or a session ``key_id``); :class:`AuthenticationError` if it is
-        no active member (any more)."""
-        member = self.consortium.member(account)
-        if member is None or member.status != "ACTIVE":
-            raise AuthenticationError(f"{what} {account} is not an active member")
-        return Caller(key_id, member.account, member.name, tuple((r.role, r.port) for r in member.roles))
+
+def member_caller(consortium: ConsortiumService, account: str, key_id: str, what: str) -> Caller:
+    """The caller acting as ``account`` (a key or a console session ``key_id``) with its roles as indexed;
+    :class:`AuthenticationError` (naming ``what`` the account is) unless it is an active member. API keys and
+    console sessions both end here, so a session acts exactly as a key of the same member would."""
+    member = consortium.member(account)
+    if member is None or member.status != "ACTIVE":
+        raise AuthenticationError(f"{what} {account} is not an active member")
+    return Caller(key_id, member.account, member.name, tuple((r.role, r.port) for r in member.roles))

@@ -43,7 +43,12 @@ class AuditService:
     def trail(self, caller: Caller, shipment_id: str) -> list[ChainEvent]:
         """Every event of a shipment the caller may read: its own, its declaration's (same id) and its
         financings', in chain order."""
-        sid = self.shipments.visible(caller, shipment_id).shipment_id
+        return self.events_of(self.shipments.visible(caller, shipment_id).shipment_id)
+
+    def events_of(self, shipment_id: str) -> list[ChainEvent]:
+        """Every event of a shipment, whoever asks: its own, its declaration's and its financings', in chain
+        order."""
+        sid = shipment_id.lower()
         entries = self.eventlog.events(arg=("shipmentId", sid)) + self.eventlog.events(arg=("declarationId", sid))
         financings = {e.args["financingId"] for e in entries if e.contract == ESCROW and "financingId" in e.args}
         for financing in financings:

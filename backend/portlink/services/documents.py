@@ -27,15 +27,17 @@ class DocumentVerification:
 
 @dataclass(frozen=True)
 class ChainAnchor:
-    """A digest's anchor as the shipment registry itself reports it."""
+    """What the shipment registry on chain says about a digest (``verifyDocument``): anchored or not, and if so
+    where, by whom, when, and whether it is the newest version of its document type."""
 
     digest: str
-    shipment_id: str
-    doc_type: str
-    version: int
-    anchored_by: str
-    anchored_at: int
+    anchored: bool
     latest: bool
+    shipment_id: str | None
+    doc_type: str | None
+    version: int
+    anchored_by: str | None
+    anchored_at: int | None
 
 
 def digest_of(content: bytes) -> str:
@@ -59,17 +61,20 @@ class DocumentService:
             latest = current is not None and current.digest == digest.lower()
         return DocumentVerification(digest=digest.lower(), anchored=bool(anchors), latest=latest, anchors=anchors)
 
-    def verify_on_chain(self, digest: bytes) -> ChainAnchor | None:
-        """``digest``'s anchor as the shipment registry reports it, or ``None`` if it is not anchored."""
-        anchor, latest = self.views.call(SHIPMENTS, "verifyDocument", [digest])
-        if int(anchor["version"]) == 0:
-            return None
+    def verify_on_chain(self, digest: str) -> ChainAnchor:
+        """``digest``'s (0x-hex keccak-256) anchor as the shipment registry reports it, not the index."""
+        anchor, latest = self.views.call(SHIPMENTS, "verifyDocument", [bytes.fromhex(digest[2:])])
+        version = int(anchor["version"])
+        if version == 0:
+            return ChainAnchor(digest.lower(), False, False, None, None, 0, None, None)
+        kind = anchor["docType"]
         return ChainAnchor(
-            digest="0x" + digest.hex(),
-            shipment_id=anchor["shipmentId"],
-            doc_type=DocumentType(int(anchor["docType"])).name,
-            version=int(anchor["version"]),
-            anchored_by=anchor["anchoredBy"],
-            anchored_at=int(anchor["anchoredAt"]),
+            digest=digest.lower(),
+            anchored=True,
             latest=bool(latest),
+            shipment_id=str(anchor["shipmentId"]),
+            doc_type=kind if isinstance(kind, str) else DocumentType(int(kind)).name,
+            version=version,
+            anchored_by=str(anchor["anchoredBy"]),
+            anchored_at=int(anchor["anchoredAt"]),
         )

@@ -21,6 +21,7 @@ from portlink.indexer.catalog import EventCatalog
 from portlink.manifest import Manifest, load_manifest
 from portlink.services.access import ApiKeys
 from portlink.services.audit import AuditService
+from portlink.services.changes import IndexChanges
 from portlink.services.consortium import ConsortiumService
 from portlink.services.contracts import Contracts, ContractViews
 from portlink.services.dcsa import DcsaService
@@ -28,18 +29,23 @@ from portlink.services.declarations import DeclarationService
 from portlink.services.documents import DocumentService
 from portlink.services.eventlog import EventLog
 from portlink.services.financings import FinancingService
+from portlink.services.inbox import DeclarationLists
 from portlink.services.index import IndexStatus
 from portlink.services.iot import IoTService
 from portlink.services.kpis import KpiService
 from portlink.services.operations import OperationService
+from portlink.services.overview import OverviewQueries
+from portlink.services.sessions import SessionService
 from portlink.services.shipments import ShipmentService
 from portlink.services.subscriptions import SubscriptionService
 from portlink.services.telemetry import TelemetryService, WarningHub
 from portlink.services.tokens import TokenService
 from portlink.services.transportcalls import TransportCallService
+from portlink.services.verification import TrailVerifier
 from portlink.services.webhooks import Deliveries, Renderers, WebhookConfig
 from portlink.settings import Settings
 from portlink.store.engine import migrate, open_engine
+from portlink.store.notify import Listener, supports_notify
 from portlink.telemetry.ingest import TelemetryIngestor
 
 log = logging.getLogger("portlink.services")
@@ -69,6 +75,8 @@ class Runtime:
         #: Set when the process shuts down: long-running responses (the alert stream) end.
         self.stopping = threading.Event()
         self._indexer: Any = None
+        #: PostgreSQL: the process's one LISTEN connection (index commits, telemetry warnings of every replica).
+        self.listener = Listener(self.engine) if supports_notify(self.engine) else None
 
     @cached_property
     def manifest(self) -> Manifest:
@@ -99,8 +107,14 @@ class Runtime:
 
     @cached_property
     def telemetry_hub(self) -> WarningHub:
-        """Where telemetry warnings go the moment they are found: every open alert stream."""
-        return WarningHub()
+        """Where telemetry warnings go the moment they are found: every open alert stream (of every API process,
+        on PostgreSQL)."""
+        return WarningHub(engine=self.engine, listener=self.listener)
+
+    @cached_property
+    def changes(self) -> IndexChanges:
+        """The index's commits as they happen, for the alert stream: pushed on PostgreSQL, polled on SQLite."""
+        return IndexChanges(self.engine, self.listener, poll_seconds=self.settings.api_stream_poll_seconds)
 
     @cached_property
     def dev_wallets(self) -> DevWallets | None:
@@ -139,6 +153,43 @@ class Runtime:
             rebroadcast_seconds=s.api_rebroadcast_seconds,
             stuck_seconds=s.api_stuck_seconds,
             fee_bump_percent=s.api_fee_bump_percent,
+            lease_seconds=s.api_lease_seconds,
+        )
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        """The console's Sign-In with Ethereum sessions, for the manifest's chain."""
+        s = self.settings
+        return SessionService(
+            self.engine,
+            self.consortium,
+            self.manifest.chain_id,
+            session_seconds=s.console_session_seconds,
+            nonce_seconds=s.console_nonce_seconds,
+        )
+
+    @cached_property
+    def overview(self) -> OverviewQueries:
+        """The console's overview: shipments, waiting declarations, alerts, financings, activity."""
+        return OverviewQueries(self.engine)
+
+    @cached_property
+    def inbox(self) -> DeclarationLists:
+        """Declarations listed and paged (an officer's inbox)."""
+        return DeclarationLists(self.engine)
+
+    @cached_property
+    def trails(self) -> TrailVerifier:
+        """A shipment's indexed trail compared with the node's logs."""
+        s = self.settings
+        catalog = EventCatalog.from_manifest(self.manifest, s.manifest_path)
+        return TrailVerifier(
+            self.shipments,
+            self.audit,
+            self.index,
+            catalog,
+            lambda: JsonRpc(s.rpc_url, timeout=s.indexer_rpc_timeout_seconds),
+            step=s.indexer_max_block_range,
         )
 
     @cached_property
@@ -189,14 +240,18 @@ class Runtime:
             dcsa=self.dcsa,
             iot=self.iot,
             eventlog=self.eventlog,
-            keys=self.keys,
+            consortium=self.consortium,
             renderers=renderers,
             config=config,
         )
 
     def start(self, *, renderers: Renderers | None = None) -> None:
-        """Start the operation tracker, (with ``api_run_indexer``) the indexer and (given how each topic's events
-        are written, with ``webhook_run_delivery``) the delivery of subscriptions' callbacks."""
+        """Start the operation tracker, the listener (PostgreSQL), (with ``api_run_indexer``) the indexer and
+        (given how each topic's events are written, with ``webhook_run_delivery``) the delivery of subscriptions'
+        callbacks."""
+        if self.listener is not None:
+            self.changes, self.telemetry_hub  # noqa: B018 (their handlers are registered before listening)
+            self.listener.start()
         tracker = threading.Thread(target=self.operations.tracker.run, name="operation-tracker", daemon=True)
         self._threads.append(tracker)
         if renderers is not None and self.settings.webhook_run_delivery:
@@ -222,6 +277,10 @@ class Runtime:
         self.operations.tracker.stop_event.set()
         if self.deliveries is not None:
             self.deliveries.stop()
+        if self.listener is not None:
+            self.listener.stop()
+        if "changes" in self.__dict__:
+            self.changes.stop()
         if self._indexer is not None:
             self._indexer.stop_event.set()
         for thread in self._threads:

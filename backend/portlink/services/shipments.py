@@ -177,13 +177,15 @@ class ShipmentService:
             found = rows(conn, select(schema.shipments).where(schema.shipments.c.shipment_id == shipment_id.lower()))
         return Shipment(**_shipment(found[0])) if found else None
 
-    def visible(self, caller: Caller, shipment_id: str) -> Shipment:
-        """The shipment if ``caller`` may read it (a party, customs, an auditor); :class:`NotFoundError` /
+    def visible(self, caller: Caller, shipment_id: str, *, handling: bool = False) -> Shipment:
+        """The shipment if ``caller`` may read it (a party, customs, an auditor; ``handling``: reading the shipment
+        itself, also a terminal of its origin or destination port); :class:`NotFoundError` /
         :class:`ForbiddenError` otherwise."""
         shipment = self.find(shipment_id)
         if shipment is None:
             raise NotFoundError(f"no shipment {shipment_id} in the index (it may not be indexed yet)")
-        caller.require_party(shipment.shipment_id, shipment.parties)
+        ports = (shipment.origin_port, shipment.destination_port) if handling else ()
+        caller.require_party(shipment.shipment_id, shipment.parties, handled_at=ports)
         return shipment
 
     def mine(self, member: str) -> set[str]:
@@ -198,30 +200,47 @@ class ShipmentService:
         port: str | None = None,
         state: str | None = None,
         party: str | None = None,
+        reference: str | None = None,
+        container: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> Page[Shipment]:
-        """Shipments by port (origin or destination), state and party, newest first. Members see the shipments
-        they are a party of; customs and auditors see all."""
+        """Shipments by port (origin or destination), state, party, transport document (B/L) and container,
+        newest first. Members see the shipments they are a party of (terminals also those from or to their
+        ports); customs and auditors see all."""
+        terminal_ports: list[str] = []
         if not caller.oversight:
             if party is not None and party != caller.member:
                 return Page(0, limit, offset, [])
-            party = caller.member
-        s = schema.shipments
+            party, terminal_ports = caller.member, caller.ports_of("TERMINAL")
+        s, c = schema.shipments, schema.containers
         query = select(s)
+        if reference:
+            query = query.where(s.c.transport_document_reference == reference)
+        if container:
+            query = query.where(s.c.shipment_id.in_(select(c.c.shipment_id).where(c.c.number == container)))
         if port:
             query = query.where(or_(s.c.origin_port == port, s.c.destination_port == port))
         if state:
             query = query.where(s.c.state == state)
-        if party:
+        if party and terminal_ports:
+            query = query.where(
+                or_(
+                    s.c.shipment_id.in_(party_shipments(party)),
+                    s.c.origin_port.in_(terminal_ports),
+                    s.c.destination_port.in_(terminal_ports),
+                )
+            )
+        elif party:
             query = query.where(s.c.shipment_id.in_(party_shipments(party)))
         with self.engine.connect() as conn:
             total, found = page(conn, query, [s.c.registered_block.desc(), s.c.shipment_id], limit, offset)
         return Page(total, limit, offset, [Shipment(**_shipment(r)) for r in found])
 
     def detail(self, caller: Caller, shipment_id: str) -> ShipmentDetail:
-        """A shipment with its containers, milestones, documents and discrepancies."""
-        shipment = self.visible(caller, shipment_id)
+        """A shipment with its containers, milestones, documents and discrepancies (for its parties, customs,
+        auditors and the terminals of its ports)."""
+        shipment = self.visible(caller, shipment_id, handling=True)
         sid = shipment.shipment_id
         c, d = schema.containers, schema.discrepancies
         with self.engine.connect() as conn:
@@ -258,8 +277,8 @@ class ShipmentService:
         )
 
     def milestones(self, caller: Caller, shipment_id: str) -> list[MilestoneRecord]:
-        """The shipment's milestones in chain order."""
-        return self._milestones(self.visible(caller, shipment_id).shipment_id)
+        """The shipment's milestones in chain order (for those who may read the shipment)."""
+        return self._milestones(self.visible(caller, shipment_id, handling=True).shipment_id)
 
     def _milestones(self, shipment_id: str) -> list[MilestoneRecord]:
         m = schema.milestones

@@ -10,12 +10,17 @@ import queue
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_utils.address import to_checksum_address
+from sqlalchemy import Engine
 
+from portlink.domain.iot import Rule
 from portlink.errors import PortLinkError
 from portlink.manifest import IOT
+from portlink.services.changes import Wakeup
 from portlink.services.operations import CUSTODIAL, Call, Operation, OperationService, Write
+from portlink.store.notify import TELEMETRY_CHANNEL, Listener, notify
 from portlink.telemetry.ingest import Outcome, SignedReading, TelemetryIngestor, TelemetryWarning
 
 
@@ -68,28 +73,44 @@ class TelemetryResult:
 
 class WarningHub:
     """Fans telemetry warnings out to every open alert stream (a bounded queue each; a slow reader loses the
-    oldest warnings, never blocks ingest)."""
+    oldest warnings, never blocks ingest). On PostgreSQL a warning goes out by NOTIFY and comes back through
+    every API process's listener, so the streams of all replicas get it, whichever replica ingested it."""
 
-    def __init__(self, capacity: int = 1_000) -> None:
+    def __init__(
+        self, capacity: int = 1_000, *, engine: Engine | None = None, listener: Listener | None = None
+    ) -> None:
         self._capacity = capacity
         self._lock = threading.Lock()
-        self._queues: list[queue.Queue[TelemetryWarning]] = []
+        self._queues: dict[queue.Queue[TelemetryWarning], Wakeup | None] = {}
+        self._engine = engine if listener is not None else None
+        if listener is not None:
+            listener.on(TELEMETRY_CHANNEL, self._notified)
 
-    def subscribe(self) -> queue.Queue[TelemetryWarning]:
+    def subscribe(self, wakeup: Wakeup | None = None) -> queue.Queue[TelemetryWarning]:
+        """A queue of the warnings from now on (``wakeup`` set on each)."""
         q: queue.Queue[TelemetryWarning] = queue.Queue(self._capacity)
         with self._lock:
-            self._queues.append(q)
+            self._queues[q] = wakeup
         return q
 
     def unsubscribe(self, q: queue.Queue[TelemetryWarning]) -> None:
+        """Stop filling ``q``."""
         with self._lock:
-            if q in self._queues:
-                self._queues.remove(q)
+            self._queues.pop(q, None)
 
     def publish(self, warning: TelemetryWarning) -> None:
+        """Send ``warning`` to every stream (of every API process, on PostgreSQL)."""
+        if self._engine is None:
+            self.deliver(warning)
+            return
+        with self._engine.begin() as conn:
+            notify(conn, TELEMETRY_CHANNEL, _warning_payload(warning))
+
+    def deliver(self, warning: TelemetryWarning) -> None:
+        """Put ``warning`` in this process's streams' queues."""
         with self._lock:
-            queues = list(self._queues)
-        for q in queues:
+            queues = list(self._queues.items())
+        for q, wakeup in queues:
             while True:
                 try:
                     q.put_nowait(warning)
@@ -97,6 +118,36 @@ class WarningHub:
                 except queue.Full:
                     with contextlib.suppress(queue.Empty):
                         q.get_nowait()
+            if wakeup is not None:
+                wakeup.set()
+
+    def _notified(self, payload: dict[str, Any] | None) -> None:
+        if payload:  # None: reconnected (warnings are of the moment: none to catch up)
+            self.deliver(_warning_of(payload))
+
+
+def _warning_payload(w: TelemetryWarning) -> dict[str, Any]:
+    return {
+        "shipment": _hex(w.shipment_id),
+        "device": _hex(w.device_id),
+        "container": w.container,
+        "rule": int(w.rule),
+        "value": w.value,
+        "readingTimestamp": w.reading_timestamp,
+        "receivedAt": w.received_at,
+    }
+
+
+def _warning_of(p: dict[str, Any]) -> TelemetryWarning:
+    return TelemetryWarning(
+        shipment_id=bytes.fromhex(p["shipment"][2:]),
+        device_id=bytes.fromhex(p["device"][2:]),
+        container=p["container"],
+        rule=Rule(p["rule"]),
+        value=int(p["value"]),
+        reading_timestamp=int(p["readingTimestamp"]),
+        received_at=float(p["receivedAt"]),
+    )
 
 
 class TelemetryService:

@@ -38,7 +38,8 @@ import httpx
 from sqlalchemy import Engine, and_, delete, exists, func, select, update
 
 from portlink.errors import AuthenticationError
-from portlink.services.access import ApiKeys, Caller
+from portlink.services.access import Caller, member_caller
+from portlink.services.consortium import ConsortiumService
 from portlink.services.dcsa import DcsaService, TntEvent
 from portlink.services.eventlog import EventLog
 from portlink.services.iot import IoTService
@@ -106,12 +107,13 @@ class Deliveries:
         dcsa: DcsaService,
         iot: IoTService,
         eventlog: EventLog,
-        keys: ApiKeys,
+        consortium: ConsortiumService,
         renderers: Renderers,
         config: WebhookConfig,
         client: httpx.Client | None = None,
     ) -> None:
-        self.engine, self.dcsa, self.iot, self.eventlog, self.keys = engine, dcsa, iot, eventlog, keys
+        self.engine, self.dcsa, self.iot, self.eventlog = engine, dcsa, iot, eventlog
+        self.consortium = consortium
         self.renderers, self.config = renderers, config
         self.owner = str(uuid.uuid4())
         self.client = client or httpx.Client(timeout=config.timeout_seconds, follow_redirects=False)
@@ -218,7 +220,7 @@ class Deliveries:
             if upto is None:
                 self._release(sid)
                 return Attempt(sid, 0, None)
-            caller = self.keys.caller_of(subscription.member, "subscription", what="the subscription's member")
+            caller = member_caller(self.consortium, subscription.member, "subscription", "the subscription's member")
             events = self._events(subscription, caller, claimed.cursor, upto)
             if not events:
                 self._advance(sid, upto, 0, None)

@@ -9,11 +9,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from portlink.errors import ConfigurationError, StoreError
+from portlink.errors import ConfigurationError, StoreError, StoreUnavailableError
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -43,17 +43,41 @@ def open_engine(url: str) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        # No pre-ping: it is a round trip on every checkout (a dozen per API write). After a server restart the
+        # first statement of a process fails instead (StoreUnavailableError: a 503, or a background loop's retry)
+        # and SQLAlchemy discards the whole pool with it.
+        engine = create_engine(parsed, pool_size=10, max_overflow=30)
     except ModuleNotFoundError as exc:
         raise ConfigurationError(f"{parsed.drivername}: driver not installed ({exc.name})") from None
+    event.listen(engine, "handle_error", _unavailable)
+    return engine
+
+
+def _unavailable(context: ExceptionContext) -> None:
+    """A PostgreSQL server that is down, restarting or unreachable is :class:`StoreUnavailableError` (the API
+    answers 503, background loops retry) rather than a driver error."""
+    if context.is_pre_ping or not isinstance(context.sqlalchemy_exception, OperationalError):
+        return
+    raise StoreUnavailableError(
+        f"the database does not answer ({str(context.original_exception).strip().splitlines()[0]}); try again shortly"
+    ) from context.original_exception
+
+
+#: ``pg_advisory_xact_lock`` key under which one process at a time migrates a PostgreSQL database (any number of
+#: API replicas and the indexer start together on it).
+MIGRATION_LOCK = 0x706C_6D69  # "plmi"
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision shipped in ``portlink/store/migrations``."""
+    """Bring the schema to the newest Alembic revision shipped in ``portlink/store/migrations``. On PostgreSQL the
+    migration holds a transaction-scoped advisory lock: processes starting together migrate one after another (the
+    later ones find the schema current)."""
     config = Config()
     config.set_main_option("script_location", str(files("portlink.store") / "migrations"))
     try:
         with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
     except OperationalError as exc:

@@ -20,6 +20,8 @@ from portlink.store.services import (
     api_keys,
     idempotency_records,
     operations,
+    sessions,
+    sign_in_nonces,
     signing_accounts,
     transaction_receipts,
 )
@@ -63,9 +65,11 @@ __all__ = [
     "ports",
     "projection_undo",
     "raw_logs",
+    "sessions",
     "shipment_bookings",
     "shipment_calls",
     "shipments",
+    "sign_in_nonces",
     "signing_accounts",
     "subscriptions",
     "transaction_receipts",
@@ -99,8 +103,17 @@ APPEND_TABLES = (milestones, documents, customs_decisions, iot_batches, dcsa_eve
 LOG_TABLES = (raw_logs, events, *APPEND_TABLES)
 #: The tables whose contents follow from the chain alone (what two indexers of one chain agree on).
 CHAIN_TABLES = (raw_logs, events, *ENTITY_TABLES, *APPEND_TABLES)
-#: The services' own tables (API keys, operations, idempotency, nonces, subscriptions).
-SERVICE_TABLES = (api_keys, signing_accounts, operations, idempotency_records, transaction_receipts, subscriptions)
+#: The services' own tables (API keys, operations, idempotency, nonces, sign-in, subscriptions).
+SERVICE_TABLES = (
+    api_keys,
+    signing_accounts,
+    operations,
+    idempotency_records,
+    transaction_receipts,
+    sign_in_nonces,
+    sessions,
+    subscriptions,
+)
 #: What the indexer announces to subscribers, written with each range and rolled back with its blocks; not chain
 #: data (its numbering depends on when rows were indexed).
 OUTBOX_TABLES = (outbox,)

@@ -1,14 +1,18 @@
 """Tables the services own beside the index: API keys, operations (writes that reach the chain), idempotency
-records, the nonce allocator of each signing account, and the receipts of indexed transactions (gas used, read
-from the node when a KPI first needs them; a copy of chain data keyed by block hash, never an input). They share
-the index's metadata and Alembic history (migrations ``0002`` and ``0004``), so one ``migrate`` brings the whole
-database up to date."""
+records, the nonce allocator of each signing account, the receipts of indexed transactions (gas used, read from
+the node when a KPI first needs them; a copy of chain data keyed by block hash, never an input), and the console's
+sign-in nonces and sessions. They share the index's metadata and Alembic history (migrations ``0002``, ``0004``,
+``0006`` and ``0007``), so one ``migrate`` brings the whole database up to date. Operations and idempotency records
+carry a lease: which API process works on them, until when (any number of API processes share one database)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
 
 from portlink.store.columns import ADDRESS, HASH, Block, Json, metadata
+
+#: hostname:pid:random, see ``portlink.services.operations.leases``.
+LEASE_OWNER = 120
 
 api_keys = Table(
     "api_keys",
@@ -57,7 +61,15 @@ operations = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("broadcast_at", Float, nullable=True),
+    Column(
+        "lease_owner",
+        String(LEASE_OWNER),
+        nullable=True,
+        comment="The API process working on it; NULL: nobody needs to (it waits for a wallet).",
+    ),
+    Column("lease_until", Float, nullable=True, comment="Until when the owner's claim holds; renewed while it lives."),
     Index("ix_operations_sender_nonce", "sender", "nonce"),
+    Index("ix_operations_lease_owner", "lease_owner"),
 )
 
 idempotency_records = Table(
@@ -68,8 +80,10 @@ idempotency_records = Table(
     Column("request_sha256", String(64), nullable=False),
     Column("status_code", Integer, nullable=True, comment="NULL while the first request is still running."),
     Column("body", Json, nullable=True),
-    Column("operation_id", String(36), nullable=True),
+    Column("operation_id", String(36), nullable=True, comment="The operation the request created, once it did."),
     Column("created_at", Float, nullable=False),
+    Column("lease_owner", String(LEASE_OWNER), nullable=True, comment="The API process answering the request."),
+    Column("lease_until", Float, nullable=True, comment="After this an unanswered request may be taken over."),
 )
 
 transaction_receipts = Table(
@@ -87,4 +101,27 @@ transaction_receipts = Table(
     Column("gas_used", Block, nullable=False),
     Column("effective_gas_price", String(40), nullable=False, comment="Wei, as a decimal string."),
     Column("status", Integer, nullable=False),
+)
+
+sign_in_nonces = Table(
+    "sign_in_nonces",
+    metadata,
+    Column("nonce", String(64), primary_key=True, comment="The EIP-4361 nonce handed out for one sign-in."),
+    Column("issued_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+    Column("used_at", Float, nullable=True, comment="Set once, when a sign-in with it succeeds or is refused."),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_id", String(32), primary_key=True, comment="The public part of the cookie (<id>.<secret>)."),
+    Column("secret_sha256", String(64), nullable=False, comment="SHA-256 of the secret; the secret is not stored."),
+    Column("member", String(ADDRESS), nullable=False, index=True),
+    Column("chain_id", Block, nullable=False),
+    Column("domain", String(255), nullable=False),
+    Column("nonce", String(64), nullable=False, unique=True, comment="The sign-in's nonce: one session per nonce."),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
 )

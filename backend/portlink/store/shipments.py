@@ -15,7 +15,7 @@ shipments = Table(
     Column("consignee", String(ADDRESS), nullable=False, index=True),
     Column("origin_port", String(PORT), nullable=False),
     Column("destination_port", String(PORT), nullable=False),
-    Column("transport_document_reference", String(40), nullable=False),
+    Column("transport_document_reference", String(40), nullable=False, index=True),
     Column("documents_digest", String(HASH), nullable=False),
     Column("container_count", Integer, nullable=False),
     Column("state", String(20), nullable=False),

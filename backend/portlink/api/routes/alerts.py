@@ -17,13 +17,16 @@ from portlink.api.deps import MAX_SQL_INTEGER, CallerDep, IoTDep, Limit, Offset,
 from portlink.api.fields import Bytes32
 from portlink.api.models import ChainEventPublic, Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.services.access import Caller
 from portlink.services.eventlog import ChainEvent
-from portlink.services.iot import IoTService
+from portlink.services.iot import ALERT_EVENTS, IoTService
 from portlink.telemetry.ingest import TelemetryWarning
 
 alerts = APIRouter(prefix="/v1/alerts", tags=["alerts"])
+
+#: A comment line on a stream that sent nothing for this long.
+KEEPALIVE_SECONDS = 15.0
 
 AlertId = Annotated[int, Path(ge=1, lt=2**256, description="The IoT monitor's alert id (from `AlertRaised`).")]
 
@@ -126,25 +129,40 @@ def alert_stream(
     """Server-sent events of IoT alerts and customs holds as they are indexed (``id``: block-logIndex; send it
     back as ``Last-Event-ID`` to resume), and of telemetry warnings (``event: TelemetryWarning``, no id) the moment
     a gateway's reading breaks a rule, before anything reaches the chain. Without ``Last-Event-ID`` the stream
-    starts at the index's head."""
+    starts at the index's head. On PostgreSQL the indexer's commit pushes them (LISTEN/NOTIFY), to the streams of
+    every API process; a comment line every 15 s keeps a quiet stream open."""
     if last_event_id:
         block, index = (int(x) for x in last_event_id.split("-"))
         cursor = (block, index)
     else:
         cursor = (int(runtime.index.head().checkpoint_block or 0), 1 << 30)
 
-    warnings = runtime.telemetry_hub.subscribe()
+    changes = runtime.changes
+    wakeup = changes.subscribe(ALERT_EVENTS)
+    warnings = runtime.telemetry_hub.subscribe(wakeup)
 
     def stream() -> Iterator[str]:
         deadline = time.monotonic() + timeout if timeout else None
         yield ": PortLink alert stream\n\n"
         try:
-            while (deadline is None or time.monotonic() < deadline) and not runtime.stopping.is_set():
-                yield from _warnings(iot, caller, warnings)
-                yield from poll()
-                runtime.stopping.wait(0.2)
+            yield from poll()  # what was indexed between the cursor and subscribing
+            last_sent = time.monotonic()
+            while not runtime.stopping.is_set():
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    return
+                woken = wakeup.wait(min(1.0, deadline - now) if deadline is not None else 1.0)
+                if woken:
+                    sent = list(_warnings(iot, caller, warnings)) + list(poll())
+                    yield from sent
+                    if sent:
+                        last_sent = time.monotonic()
+                if time.monotonic() - last_sent >= KEEPALIVE_SECONDS:  # proxies close silent connections
+                    yield ": keep-alive\n\n"
+                    last_sent = time.monotonic()
         finally:
             runtime.telemetry_hub.unsubscribe(warnings)
+            changes.unsubscribe(wakeup)
 
     def poll() -> Iterator[str]:
         nonlocal cursor
@@ -186,9 +204,7 @@ def alert_events(
     return [ChainEventPublic.model_validate(e) for e in iot.feed(caller, shipment=shipment, after_block=after_block)]
 
 
-@alerts.post(
-    "/{alert_id}/resolution", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@alerts.post("/{alert_id}/resolution", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def resolve_alert(alert_id: AlertId, body: AlertResolution, iot: IoTDep, writer: WriterDep) -> JSONResponse:
     """Resolve an open IoT alert, releasing its hold on the shipment. Caller: `CUSTOMS` of the shipment's origin or
     destination port (the chain checks)."""

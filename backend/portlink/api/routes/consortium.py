@@ -13,7 +13,7 @@ from portlink.api.deps import CallerDep, ConsortiumDep, Offset
 from portlink.api.fields import Address, UnLocode
 from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.domain.consortium import Role
 from portlink.errors import NotFoundError
 from portlink.services.consortium import Proposal, ProposalKind
@@ -162,16 +162,14 @@ def get_port(
     return PortPublic.model_validate(port)
 
 
-@proposals.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@proposals.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def propose(body: ProposalCreate, consortium: ConsortiumDep, writer: WriterDep) -> JSONResponse:
     """Propose a change to the consortium (caller: an active port authority); the operation's result carries the
     ``ProposalCreated`` event with the proposal id."""
     return writer.perform(consortium.propose(body.proposal()), body)
 
 
-@proposals.post(
-    "/{proposal_id}/votes", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@proposals.post("/{proposal_id}/votes", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def vote(proposal_id: ProposalId, body: VoteCreate, consortium: ConsortiumDep, writer: WriterDep) -> JSONResponse:
     """Vote on an open proposal (caller: an active port authority that has not voted on it); the vote that makes
     a majority carries the proposal out."""
@@ -179,7 +177,7 @@ def vote(proposal_id: ProposalId, body: VoteCreate, consortium: ConsortiumDep, w
 
 
 @proposals.post(
-    "/{proposal_id}/cancellation", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
+    "/{proposal_id}/cancellation", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES
 )
 def cancel(proposal_id: ProposalId, consortium: ConsortiumDep, writer: WriterDep) -> JSONResponse:
     """Withdraw an open proposal (caller: its proposer)."""

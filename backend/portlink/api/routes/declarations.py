@@ -13,7 +13,7 @@ from portlink.api.deps import CallerDep, DeclarationsDep
 from portlink.api.fields import Address, Bytes32, Currency, HsCode, Signature, UnLocode, hex_bytes
 from portlink.api.models import Closed, OperationPublic, Public, TypedDataPublic
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.domain.customs import MAX_HS_CODES, Decision, normalise_hs_codes
 from portlink.services.declarations import DecisionRequest, DeclarationData
 
@@ -143,7 +143,7 @@ class NonceInvalidation(Closed):
     lane: int = Field(0, ge=0, lt=2**192)
 
 
-@router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def file_declaration(body: DeclarationCreate, declarations: DeclarationsDep, writer: WriterDep) -> JSONResponse:
     """File the combined declaration of a shipment; its id is the shipment id."""
     return writer.perform(declarations.file(hex_bytes(body.shipmentId), body.data()), body)
@@ -157,9 +157,7 @@ def get_declaration(
     return DeclarationPublic.model_validate(declarations.get(caller, declaration_id))
 
 
-@router.post(
-    "/{declaration_id}/amendments", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{declaration_id}/amendments", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def amend_declaration(
     declaration_id: DeclarationId, body: DeclarationCreateData, declarations: DeclarationsDep, writer: WriterDep
 ) -> JSONResponse:
@@ -185,9 +183,7 @@ def decision_typed_data_to_sign(
     return TypedDataPublic.model_validate(declarations.typed_data(caller, declaration_id, request))
 
 
-@router.post(
-    "/{declaration_id}/decisions", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{declaration_id}/decisions", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def decide(
     declaration_id: DeclarationId, body: DecisionCreate, declarations: DeclarationsDep, writer: WriterDep
 ) -> JSONResponse:
@@ -197,18 +193,14 @@ def decide(
     return writer.perform(declarations.decide(hex_bytes(declaration_id), body.request(), custodial=custodial), body)
 
 
-@router.post(
-    "/{declaration_id}/clearance", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{declaration_id}/clearance", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def clear(declaration_id: DeclarationId, declarations: DeclarationsDep, writer: WriterDep) -> JSONResponse:
     """Clear the goods once both approvals are in and nothing holds them any more (a discrepancy cleared, an IoT
     alert resolved). Any member may ask; the chain says what is still missing otherwise."""
     return writer.perform(declarations.clear(hex_bytes(declaration_id)), None)
 
 
-@router.post(
-    "/{declaration_id}/holds", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{declaration_id}/holds", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def place_hold(
     declaration_id: DeclarationId, body: HoldCreate, declarations: DeclarationsDep, writer: WriterDep
 ) -> JSONResponse:
@@ -217,7 +209,7 @@ def place_hold(
 
 
 @router.delete(
-    "/{declaration_id}/holds/{port}", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
+    "/{declaration_id}/holds/{port}", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES
 )
 def release_hold(
     declaration_id: DeclarationId,
@@ -229,14 +221,14 @@ def release_hold(
     return writer.perform(declarations.release_hold(hex_bytes(declaration_id), port), {"port": port})
 
 
-@brokers.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@brokers.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def authorise_broker(body: BrokerAuthorisation, declarations: DeclarationsDep, writer: WriterDep) -> JSONResponse:
     """Authorise (``authorised: false``: withdraw) a customs broker, an active member, to file and amend the
     caller's declarations."""
     return writer.perform(declarations.set_broker(body.broker, body.authorised), body)
 
 
-@nonces.post("/invalidations", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@nonces.post("/invalidations", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def invalidate_nonce(body: NonceInvalidation, declarations: DeclarationsDep, writer: WriterDep) -> JSONResponse:
     """Void the calling officer's next signature nonce: a decision signed with it can no longer be relayed."""
     return writer.perform(declarations.invalidate_nonce(body.lane), body)

@@ -14,7 +14,7 @@ from portlink.api.deps import CallerDep, IoTDep, Limit, Offset
 from portlink.api.fields import Address, Bytes32, UnLocode, hex_bytes
 from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.domain.iot import INT64_MAX, INT64_MIN, MAX_CORRIDOR, DeviceKind, Rule, Rules
 from portlink.domain.shipments import MAX_CONTAINERS
 
@@ -115,7 +115,7 @@ def list_devices(
     return DevicesPublic(total=found.total, limit=limit, offset=offset, data=data)
 
 
-@router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def register_device(body: DeviceCreate, iot: IoTDep, writer: WriterDep) -> JSONResponse:
     """Register a device and the key it signs readings with; the calling gateway relays its readings."""
     return writer.perform(iot.register_device(hex_bytes(body.deviceId), body.signer, DeviceKind[body.kind]), body)
@@ -127,28 +127,26 @@ def get_device(device_id: DeviceId, iot: IoTDep, caller: CallerDep) -> DevicePub
     return DevicePublic.model_validate(iot.device(caller, device_id))
 
 
-@router.post("/{device_id}/binding", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("/{device_id}/binding", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def bind_device(device_id: DeviceId, body: DeviceBinding, iot: IoTDep, writer: WriterDep) -> JSONResponse:
     """Bind the device to a container (caller: its gateway, authorised for the shipment)."""
     write = iot.bind_device(hex_bytes(device_id), hex_bytes(body.shipmentId), body.containerIndex)
     return writer.perform(write, body)
 
 
-@router.post(
-    "/{device_id}/revocation", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{device_id}/revocation", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def revoke_device(device_id: DeviceId, iot: IoTDep, writer: WriterDep) -> JSONResponse:
     """Revoke the device for good (caller: its gateway): its readings are refused from then on."""
     return writer.perform(iot.revoke_device(hex_bytes(device_id)), {})
 
 
-@monitoring.put("/rules", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@monitoring.put("/rules", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def set_rules(shipment_id: ShipmentId, body: RulesPut, iot: IoTDep, writer: WriterDep) -> JSONResponse:
     """Set the rules the shipment's readings are checked against (caller: its shipper, or customs)."""
     return writer.perform(iot.set_rules(hex_bytes(shipment_id), body.rules()), body)
 
 
-@monitoring.post("/gateways", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@monitoring.post("/gateways", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def authorise_gateway(
     shipment_id: ShipmentId, body: GatewayAuthorisation, iot: IoTDep, writer: WriterDep
 ) -> JSONResponse:

@@ -16,7 +16,7 @@ from portlink.api.deps import CallerDep, FinancingsDep, Limit, Offset
 from portlink.api.fields import Address, Bytes32, PaymentReference, hex_bytes
 from portlink.api.models import ChainEventPublic, Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.domain.finance import MAX_AMOUNT, MAX_FEE_BPS, Condition, FinancingState, FinancingTerms, Product
 from portlink.services.financings import Step
 from portlink.services.tokens import payment_reference
@@ -154,7 +154,7 @@ class FinancingsPublic(Public):
     data: list[FinancingPublic]
 
 
-@router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def request_financing(body: FinancingCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Ask for financing; the operation's result carries the FinancingRequested event with the financing id."""
     return writer.perform(financings.request(hex_bytes(body.shipmentId), Product[body.product]), body)
@@ -189,9 +189,7 @@ def get_financing(financing_id: FinancingId, financings: FinancingsDep, caller: 
     return FinancingDetail.model_validate(financings.get(caller, financing_id))
 
 
-@router.post(
-    "/{financing_id}/offers", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{financing_id}/offers", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def offer(financing_id: FinancingId, body: OfferCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Offer terms (caller: a FINANCIER)."""
     return writer.perform(financings.offer(financing_id, body.terms(financings.settlement_token)), body)
@@ -221,14 +219,12 @@ for _step_of, _path, _doc in (
         methods=["POST"],
         status_code=202,
         response_model=OperationPublic,
-        responses=responses(*WRITE_CODES),
+        responses=WRITE_RESPONSES,
         summary=_doc.split(" (")[0],
     )
 
 
-@router.post(
-    "/{financing_id}/repayments", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{financing_id}/repayments", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def repay(
     financing_id: FinancingId, body: RepaymentCreate, financings: FinancingsDep, writer: WriterDep
 ) -> JSONResponse:
@@ -240,7 +236,7 @@ def repay(
     "/{financing_id}/rebate-payments",
     status_code=202,
     response_model=OperationPublic,
-    responses=responses(*WRITE_CODES),
+    responses=WRITE_RESPONSES,
 )
 def record_rebate_paid(
     financing_id: FinancingId, body: RebatePaymentCreate, financings: FinancingsDep, writer: WriterDep
@@ -249,19 +245,19 @@ def record_rebate_paid(
     return writer.perform(financings.record_rebate_paid(financing_id, payment_reference(body.paymentRef)), body)
 
 
-@approvals.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@approvals.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def approve_escrow(body: AllowanceCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Set the escrow's allowance on the caller's settlement tokens (ERC-20 approve)."""
     return writer.perform(financings.approve(body.amount), body)
 
 
-@withdrawals.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@withdrawals.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def withdraw(body: WithdrawalCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Withdraw the caller's credited settlement tokens from the escrow (pull payments)."""
     return writer.perform(financings.withdraw(body.to or writer.caller.member), body)
 
 
-@escrow.post("/pause", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@escrow.post("/pause", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def pause(body: PauseCreate, financings: FinancingsDep, writer: WriterDep) -> JSONResponse:
     """Pause the escrow's money movements (``paused: false`` lifts the pause); caller: an active port authority."""
     return writer.perform(financings.pause(body.paused), body)

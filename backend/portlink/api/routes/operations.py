@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from portlink.api.deps import CallerDep, OperationsDep, RuntimeDep
-from portlink.api.models import OperationPublic, SignedTransaction
+from portlink.api.models import Closed, OperationPublic, SignedTransaction
 from portlink.api.problems import responses
 from portlink.api.writes import operation_answer, respond
 from portlink.services.operations import Status
@@ -45,7 +46,10 @@ def get_operation(
     "/{operation_id}/signed-transaction",
     status_code=202,
     response_model=OperationPublic,
-    responses=responses(401, 404, 409, 413, 502, 503),
+    responses={
+        200: {"model": OperationPublic, "description": "The operation, succeeded (`?confirm=true` waited for it)."},
+        **responses(401, 404, 409, 413, 502, 503),
+    },
 )
 def relay_signed_transaction(
     operation_id: OperationId,
@@ -60,6 +64,38 @@ def relay_signed_transaction(
     op = operations.get(operation_id, member=caller.member)
     if op.tx_hash is None:
         op = operations.relay_signed(operation_id, caller.member, body.signedTransaction)
+    if confirm:
+        op = operations.wait(operation_id, runtime.settings.api_confirm_timeout_seconds)
+    return respond(*operation_answer(op))
+
+
+class SentTransaction(Closed):
+    """The hash of the transaction the wallet sent itself (``eth_sendTransaction``)."""
+
+    transactionHash: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+
+
+@router.post(
+    "/{operation_id}/transaction",
+    status_code=202,
+    response_model=OperationPublic,
+    responses={
+        200: {"model": OperationPublic, "description": "The operation, succeeded (`?confirm=true` waited for it)."},
+        **responses(401, 404, 409, 413, 503),
+    },
+)
+def follow_sent_transaction(
+    operation_id: OperationId,
+    body: SentTransaction,
+    runtime: RuntimeDep,
+    operations: OperationsDep,
+    caller: CallerDep,
+    confirm: Annotated[bool, Query()] = False,
+) -> JSONResponse:
+    """Follow the transaction a wallet sent for a ``?signing=wallet`` operation (wallets like MetaMask sign only
+    by sending): the node's copy must come from the operation's sender on this chain and carry exactly its
+    target and calldata. Posting the same hash again is harmless."""
+    op = operations.follow_sent(operation_id, caller.member, body.transactionHash)
     if confirm:
         op = operations.wait(operation_id, runtime.settings.api_confirm_timeout_seconds)
     return respond(*operation_answer(op))

@@ -13,7 +13,7 @@ from portlink.api.deps import CallerDep, Limit, Offset, ShipmentsDep
 from portlink.api.fields import Address, Bytes32, ContainerNumber, TransportDocument, UnLocode, hex_bytes
 from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.domain.shipments import (
     MAX_CONTAINERS,
     ContainerDraft,
@@ -208,7 +208,7 @@ class DocumentCreate(Closed):
     digest: Bytes32
 
 
-@router.post("", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def register_shipment(body: ShipmentCreate, shipments: ShipmentsDep, writer: WriterDep) -> JSONResponse:
     """Register a shipment (caller: a SHIPPER). The operation's ``result`` names the shipment id; it is also
     ``keccak256(abi.encode(carrier, transportDocumentReference))``, known before mining (``X-Shipment-Id``)."""
@@ -225,12 +225,23 @@ def list_shipments(
     port: Annotated[UnLocode | None, Query(description="Origin or destination port.")] = None,
     state: Annotated[ShipmentStateName | None, Query()] = None,
     party: Annotated[Address | None, Query(description="Shipper, carrier or consignee.")] = None,
+    reference: Annotated[TransportDocument | None, Query(description="The transport document (B/L) number.")] = None,
+    container: Annotated[ContainerNumber | None, Query(description="A container's ISO 6346 number.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ShipmentsPublic:
-    """Shipments by port, state and party, newest first. Members see the shipments they are a party of; customs
-    and auditors see all."""
-    found = shipments.search(caller, port=port, state=state, party=party, limit=limit, offset=offset)
+    """Shipments by port, state, party, transport document and container, newest first. Members see the shipments
+    they are a party of (terminals also those from or to their ports); customs and auditors see all."""
+    found = shipments.search(
+        caller,
+        port=port,
+        state=state,
+        party=party,
+        reference=reference,
+        container=container,
+        limit=limit,
+        offset=offset,
+    )
     return ShipmentsPublic(
         total=found.total, limit=limit, offset=offset, data=[ShipmentPublic.model_validate(s) for s in found.items]
     )
@@ -238,7 +249,8 @@ def list_shipments(
 
 @router.get("/{shipment_id}", response_model=ShipmentDetail, responses=responses(401, 403, 404))
 def get_shipment(shipment_id: ShipmentId, shipments: ShipmentsDep, caller: CallerDep) -> ShipmentDetail:
-    """A shipment with its containers, discrepancies, milestones and documents."""
+    """A shipment with its containers, discrepancies, milestones and documents (for its parties, customs, auditors
+    and the terminals of its ports)."""
     return ShipmentDetail.model_validate(shipments.detail(caller, shipment_id))
 
 
@@ -248,9 +260,7 @@ def list_milestones(shipment_id: ShipmentId, shipments: ShipmentsDep, caller: Ca
     return [MilestonePublic.model_validate(m) for m in shipments.milestones(caller, shipment_id)]
 
 
-@router.post(
-    "/{shipment_id}/milestones", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{shipment_id}/milestones", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def record_milestone(
     shipment_id: ShipmentId, body: MilestoneCreate, shipments: ShipmentsDep, writer: WriterDep
 ) -> JSONResponse:
@@ -263,7 +273,7 @@ def record_milestone(
     "/{shipment_id}/discrepancy-clearances",
     status_code=202,
     response_model=OperationPublic,
-    responses=responses(*WRITE_CODES),
+    responses=WRITE_RESPONSES,
 )
 def clear_discrepancy(
     shipment_id: ShipmentId, body: DiscrepancyClear, shipments: ShipmentsDep, writer: WriterDep
@@ -272,9 +282,7 @@ def clear_discrepancy(
     return writer.perform(shipments.clear_discrepancy(hex_bytes(shipment_id), body.containerIndex, body.reason), body)
 
 
-@router.post(
-    "/{shipment_id}/documents", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES)
-)
+@router.post("/{shipment_id}/documents", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def anchor_document(
     shipment_id: ShipmentId, body: DocumentCreate, shipments: ShipmentsDep, writer: WriterDep
 ) -> JSONResponse:

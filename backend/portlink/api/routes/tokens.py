@@ -12,7 +12,7 @@ from portlink.api.deps import CallerDep, TokensDep
 from portlink.api.fields import Address, PaymentReference
 from portlink.api.models import Closed, OperationPublic, Public
 from portlink.api.problems import responses
-from portlink.api.writes import WRITE_CODES, WriterDep
+from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.errors import ForbiddenError
 
 router = APIRouter(prefix="/v1/settlement", tags=["settlement token"])
@@ -79,31 +79,31 @@ def balance(account: Annotated[Address, Path()], tokens: TokensDep, caller: Call
     return BalancePublic.model_validate(tokens.balance(account))
 
 
-@router.post("/mints", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("/mints", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def mint(body: MintCreate, tokens: TokensDep, writer: WriterDep) -> JSONResponse:
     """Mint tokens to a member against a deposit."""
     return writer.perform(tokens.mint(body.to, body.amount, body.paymentRef), body)
 
 
-@router.post("/redemptions", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("/redemptions", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def redeem(body: RedeemCreate, tokens: TokensDep, writer: WriterDep) -> JSONResponse:
     """Burn the issuer's tokens paid out in fiat."""
     return writer.perform(tokens.redeem(body.amount, body.paymentRef), body)
 
 
-@router.post("/transfers", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("/transfers", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def transfer(body: TransferCreate, tokens: TokensDep, writer: WriterDep) -> JSONResponse:
     """Transfer the caller's tokens."""
     return writer.perform(tokens.transfer(body.to, body.amount), body)
 
 
-@router.post("/approvals", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("/approvals", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def approve(body: ApprovalCreate, tokens: TokensDep, writer: WriterDep) -> JSONResponse:
     """Set ``spender``'s allowance on the caller's tokens (``/v1/settlement-allowances`` sets the escrow's)."""
     return writer.perform(tokens.approve(body.spender, body.amount), body)
 
 
-@router.post("/delegated-transfers", status_code=202, response_model=OperationPublic, responses=responses(*WRITE_CODES))
+@router.post("/delegated-transfers", status_code=202, response_model=OperationPublic, responses=WRITE_RESPONSES)
 def transfer_from(body: TransferFromCreate, tokens: TokensDep, writer: WriterDep) -> JSONResponse:
     """Move tokens of ``owner`` that ``owner`` allowed the caller to move."""
     return writer.perform(tokens.transfer_from(body.owner, body.to, body.amount), body)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TypeVar
 
 from portlink.domain.customs import Decision
 from portlink.domain.finance import FinancingState, Product
@@ -34,7 +36,18 @@ from portlink.services.kpis.records import (
 
 
 def _port(value: str) -> str:
+    """A UN/LOCODE as the event log holds it: text (readable decoding) or, in an index decoded before, hex."""
+    if not value.startswith("0x"):
+        return value
     return bytes.fromhex(value[2:]).rstrip(b"\0").decode("ascii", errors="replace")
+
+
+E = TypeVar("E", bound=IntEnum)
+
+
+def _enum(kind: type[E], value: int | str) -> E:
+    """A contract enum's value as the event log holds it: its name (readable decoding) or its number."""
+    return kind[value] if isinstance(value, str) and not value.isdigit() else kind(int(value))
 
 
 @dataclass
@@ -90,7 +103,7 @@ class _Log:
             fid = str(a["financingId"])
             if e.event == "FinancingRequested":
                 self.financings[fid] = _Financing(
-                    str(a["shipmentId"]).lower(), Product(int(a["product"])).name, e.timestamp
+                    str(a["shipmentId"]).lower(), _enum(Product, a["product"]).name, e.timestamp
                 )
             financing = self.financings.get(fid)
             if financing is None:
@@ -100,7 +113,7 @@ class _Log:
                 financing.token = str(a["token"])
             elif e.event == "FinancingFunded":
                 financing.funded, financing.funded_at = int(a["funded"]), e.timestamp
-            elif e.event == "FinancingStateChanged" and int(a["state"]) == FinancingState.REPAID:
+            elif e.event == "FinancingStateChanged" and _enum(FinancingState, a["state"]) == FinancingState.REPAID:
                 financing.repaid_at = e.timestamp
         if e.event == "AlertRaised":
             self.alerts[str(a["alertId"])] = (str(a["shipmentId"]).lower(), e.timestamp, None)
@@ -113,7 +126,7 @@ class _Log:
         self.tx_shipments[e.transaction_hash].add(shipment_id)
         shipment.transactions.add(e.transaction_hash)
         if e.event == "ShipmentStateChanged":
-            shipment.state_at.setdefault(int(a["state"]), e.timestamp)
+            shipment.state_at.setdefault(_enum(ShipmentState, a["state"]), e.timestamp)
         elif e.event == "DeclarationFiled":
             if shipment.filed_at is None:
                 shipment.filed_at = e.timestamp
@@ -122,8 +135,8 @@ class _Log:
         elif e.event == "DeclarationCleared":
             shipment.cleared_at = e.timestamp
         elif e.event == "DecisionRecorded":
-            shipment.inspections += int(a["decision"]) == Decision.REQUEST_INSPECTION
-            shipment.rejections += int(a["decision"]) == Decision.REJECT
+            shipment.inspections += _enum(Decision, a["decision"]) == Decision.REQUEST_INSPECTION
+            shipment.rejections += _enum(Decision, a["decision"]) == Decision.REJECT
         elif e.event == "HoldPlaced":
             shipment.holds += 1
         elif e.event == "AlertRaised":
@@ -174,7 +187,11 @@ def compute_kpis(
     counted = [e for e in log.in_period if e.timestamp in period and _shipment_of(e, log) in ships]
 
     def count(event: str, decision: Decision | None = None) -> int:
-        return sum(1 for e in counted if e.event == event and (decision is None or int(e.args["decision"]) == decision))
+        return sum(
+            1
+            for e in counted
+            if e.event == event and (decision is None or _enum(Decision, e.args["decision"]) == decision)
+        )
 
     filed = sum(1 for s in ships.values() if s.filed_at in period)
     holds, inspections, rejections = (

@@ -1,8 +1,8 @@
 """DCSA Track & Trace: transport calls, shipments on calls, bookings, the events table (filled from what is indexed
 already), the notification outbox and subscriptions
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 10:51:53.470176
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 from portlink.domain.dcsa import CUSTOMS_EVENTS, ISSUED, MILESTONE_EVENTS, REJECTION, event_id
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
