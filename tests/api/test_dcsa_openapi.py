@@ -138,8 +138,10 @@ def test_the_same_parameters(spec, ours):
             if p.get("explode") is False and (found.get("style"), found.get("explode")) != ("form", False):
                 problems.append(f"{key} {p['name']}: not a comma-separated list")
         extra = set(mine) - {(p["name"], p["in"]) for p in op.get("parameters", [])}
-        # The API key, and API-Version, which every /v2 operation takes (the standard forgot it on one).
-        assert extra <= {("authorization", "header"), ("x-api-key", "header"), ("API-Version", "header")}, extra
+        # The API key (or the console's session), and API-Version, which every /v2 operation takes (the standard
+        # forgot it on one).
+        credentials = {("authorization", "header"), ("x-api-key", "header"), ("portlink_session", "cookie")}
+        assert extra <= {*credentials, ("API-Version", "header")}, extra
     assert problems == []
 
 

@@ -11,6 +11,7 @@ bodies are problems too.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,7 +20,6 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portlink import errors
@@ -179,15 +179,13 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _allowed(request: Request) -> str:
-    """The methods the API routes of the request's path take (for a 405's ``Allow``; the console's page route,
-    which answers every path, is none of them)."""
+    """The methods the API serves the request's path with, from its OpenAPI document (for a 405's ``Allow``; the
+    console's page route, which answers every path, is not in it)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
-            continue
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE:
-            methods |= set(route.methods or ())
+    for path, operations in request.app.openapi()["paths"].items():
+        pattern = "/".join("[^/]+" if p.startswith("{") and p.endswith("}") else re.escape(p) for p in path.split("/"))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
     return ", ".join(sorted(methods))
 
 
