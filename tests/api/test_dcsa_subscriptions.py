@@ -330,6 +330,10 @@ def test_a_delivering_api_killed_mid_callback_loses_nothing(api, tmp_path):
         assert first_batch == expected[: len(first_batch)]
         receiver.delay = 0.0
         with delivering(api, tmp_path):  # a fresh process takes over once the dead one's lease has run out
+            deadline = time.monotonic() + 60
+            while len(receiver.received(subscription)) < 2:
+                assert time.monotonic() < deadline, "the batch was not sent again"
+                time.sleep(0.1)
             ids = receiver.wait_for(subscription, len(expected), timeout=60)
         assert set(ids) == set(expected)
         # The batch the killed process never saw answered was sent again (with what became final since): the
