@@ -113,7 +113,7 @@ bench: build postgres  ## Benchmarks: indexer (BENCH_EVENTS events on Anvil), te
 
 gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
 	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py \
-		tests/iot/test_gas.py tests/escrow/test_gas.py
+		tests/iot/test_gas.py tests/escrow/test_gas.py tests/transportcalls/test_gas.py
 
 reset: install  ## Set the local chain, its manifest, index and dev API keys aside (.portlink/local/previous-<time>/)
 	portlink reset

@@ -37,6 +37,7 @@ CUSTOMS = "CustomsClearance"
 IOT = "IoTMonitor"
 SETTLEMENT_TOKEN = "SettlementToken"  # noqa: S105 (a contract name, not a secret)
 ESCROW = "TradeFinanceEscrow"
+TRANSPORT_CALLS = "TransportCallRegistry"
 
 
 class _Model(BaseModel):

@@ -130,6 +130,22 @@ class Settings(BaseSettings):
         description="The host[:port] sign-in messages must name (behind a proxy); unset: the Host of the request.",
     )
 
+    # Pushed notifications: DCSA event subscriptions and alert webhooks, see docs/api.md.
+    webhook_run_delivery: bool = Field(True, description="Deliver subscriptions' callbacks from the API process.")
+    webhook_poll_seconds: float = Field(0.5, gt=0, description="Pause of the delivery worker when nothing is due.")
+    webhook_timeout_seconds: float = Field(10.0, gt=0, description="How long a callback may take to answer.")
+    webhook_lease_seconds: float = Field(
+        60.0, gt=0, description="How long a worker holds a subscription it delivers (another takes over after)."
+    )
+    webhook_retry_seconds: float = Field(1.0, gt=0, description="The first retry's delay after a failed callback.")
+    webhook_max_backoff_seconds: float = Field(
+        600.0, gt=0, description="The longest delay between retries (the delay doubles up to it)."
+    )
+    webhook_batch_size: int = Field(100, ge=1, le=1000, description="Most events one callback carries.")
+    webhook_allow_private_addresses: bool = Field(
+        False, description="Allow callbacks to loopback and private addresses (tests, a private network)."
+    )
+
     # The local development chain started by `portlink up` / `make run`.
     anvil_binary: str = Field("anvil", description="Anvil executable (looked up on PATH).")
     anvil_host: str = "127.0.0.1"

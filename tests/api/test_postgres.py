@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.api.conftest import running_api
+from tests.api.dcsa import Receiver, mine, ship, voyage
 from tests.api.test_writes import wait_status
 from tests.indexer import postgres
 
@@ -22,7 +23,13 @@ def pg_api(api_chain, tmp_path_factory):
         pytest.skip(message)
     with postgres.cluster() as server:
         url = postgres.create_database(server, f"api_{os.getpid()}")
-        with running_api(api_chain, tmp_path_factory.mktemp("pg-api"), database_url=url) as running:
+        with running_api(
+            api_chain,
+            tmp_path_factory.mktemp("pg-api"),
+            database_url=url,
+            webhook_allow_private_addresses=True,
+            webhook_poll_seconds=0.1,
+        ) as running:
             yield running
 
 
@@ -52,3 +59,51 @@ def test_writes_and_reads_on_postgresql(pg_api):
     )
     assert events.status_code == 200
     assert events.json() == []  # registered only: no milestone yet
+
+
+def test_dcsa_events_paging_and_callbacks_on_postgresql(pg_api):
+    """The DCSA queries (filters, date-time operators, sort, keyset cursors) and the delivery of callbacks (leases,
+    the outbox's numbering) on PostgreSQL."""
+    api = pg_api
+    receiver = Receiver()
+    try:
+        secret, key = receiver.new_secret()
+        made = api.consignee.client.post(
+            "/v2/event-subscriptions", json={"callbackUrl": receiver.url, "secret": secret}
+        )
+        assert made.status_code == 201, made.text
+        subscription = made.json()["subscriptionID"]
+        receiver.secrets[subscription] = key
+        trip = voyage(api, "5101")
+        body = ship(api, trip, booking="BK5101", until="DISC")
+        mine(api)
+        reference = body["transportDocumentReference"]
+        events = api.auditor.client.get("/v2/events", params={"transportDocumentReference": reference}).json()
+        assert len(events) == 8
+        assert {e["transportCall"]["transportCallID"] for e in events if "transportCall" in e} == {
+            trip.export_call,
+            trip.import_call,
+        }
+        middle = events[4]["eventCreatedDateTime"]
+        later = api.auditor.client.get(
+            "/v2/events",
+            params={"transportDocumentReference": reference, "eventCreatedDateTime:gt": middle.replace("Z", ".5Z")},
+        ).json()
+        assert later == [e for e in events if e["eventCreatedDateTime"] > middle]
+        pages, params = [], {"carrierBookingReference": "BK5101", "limit": 3, "sort": "eventType:DESC"}
+        response = api.auditor.client.get("/v2/events", params=params)
+        while True:
+            pages.append(response.json())
+            if "Next-Page" not in response.headers:
+                break
+            response = api.auditor.client.get(response.headers["Next-Page"])
+        ordered = api.auditor.client.get("/v2/events", params={**params, "limit": 100}).json()
+        assert [e for page in pages for e in page] == ordered
+        assert sorted({e["eventType"] for e in ordered}, reverse=True) == list(
+            dict.fromkeys(e["eventType"] for e in ordered)
+        )
+        ids = receiver.wait_for(subscription, len(events))
+        assert ids == [e["eventID"] for e in events]
+        assert all(c.valid_signature for c in receiver.received(subscription))
+    finally:
+        receiver.stop()

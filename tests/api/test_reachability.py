@@ -215,6 +215,21 @@ ROUTES: dict[tuple[str, str], tuple[str, str, object]] = {
     ("TradeFinanceEscrow", "withdraw"): ("POST", "/v1/settlement-withdrawals", {}),
     ("TradeFinanceEscrow", "pause"): ("POST", "/v1/escrow/pause", {"paused": True}),
     ("TradeFinanceEscrow", "unpause"): ("POST", "/v1/escrow/pause", {"paused": False}),
+    ("TransportCallRegistry", "recordCall"): (
+        "POST",
+        "/v1/transport-calls",
+        {"vesselIMONumber": "9321483", "port": "CNSHK", "exportVoyageNumber": "2103S"},
+    ),
+    ("TransportCallRegistry", "assignShipment"): (
+        "POST",
+        f"/v1/transport-calls/{SOME32}/shipments",
+        {"shipmentId": sid},
+    ),
+    ("TransportCallRegistry", "recordBooking"): (
+        "POST",
+        f"/v1/shipments/{sid}/booking",
+        {"carrierBookingReference": "ABC709951"},
+    ),
 }
 
 

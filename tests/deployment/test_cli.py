@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from portlink.deployment.deploy import CONTRACTS
 from portlink.manifest import load_manifest
 from web3 import Web3
 
@@ -87,7 +88,7 @@ def test_up_deploys_prints_where_everything_is_and_restarts_on_the_same_chain(en
     first, status = _up_until_ready(env)
     assert status == 0, first
     assert "PortLink deployed on chain 31337" in first
-    assert "portlink.progress: Deploying: 7 of 7 contracts (100%" in first  # not a terminal: a line per contract
+    assert f"portlink.progress: Deploying: {len(CONTRACTS)} of {len(CONTRACTS)} contracts (100%" in first  # a line each
     assert f"RPC URL        http://127.0.0.1:{env['PORTLINK_ANVIL_PORT']}" in first
     manifest_path = Path(env["PORTLINK_MANIFEST_PATH"])
     assert f"manifest       {manifest_path}" in first

@@ -20,6 +20,7 @@ from portlink.deployment.deploy import (
     REGISTRY,
     SETTLEMENT_TOKEN,
     SHIPMENTS,
+    TRANSPORT_CALLS,
     chain_identity,
     create_address,
     deploy,
@@ -219,7 +220,7 @@ def test_a_service_deployed_again_takes_its_dependents_along(project, chain, fre
 
     upgraded = again()
 
-    assert upgraded.deployed == (SHIPMENTS, IOT, CUSTOMS, ESCROW)
+    assert upgraded.deployed == (SHIPMENTS, IOT, CUSTOMS, ESCROW, TRANSPORT_CALLS)
     for name in (*CORE, SETTLEMENT_TOKEN):
         assert upgraded.manifest.contract(name) == first.manifest.contract(name)
     shipments = upgraded.manifest.contract(SHIPMENTS).address
@@ -227,6 +228,9 @@ def test_a_service_deployed_again_takes_its_dependents_along(project, chain, fre
     customs = upgraded.manifest.contract(CUSTOMS).address
     assert project.CustomsClearance.at(customs).shipments() == shipments
     assert project.TradeFinanceEscrow.at(upgraded.manifest.contract(ESCROW).address).customs() == customs
+    assert (
+        project.TransportCallRegistry.at(upgraded.manifest.contract(TRANSPORT_CALLS).address).shipments() == shipments
+    )
     assert again().reused
 
 
@@ -245,3 +249,5 @@ def test_service_contracts_ask_the_deployed_consortium(project, fresh):
     escrow = project.TradeFinanceEscrow.at(result.manifest.contract(ESCROW).address)
     assert (escrow.customs(), escrow.settlementToken()) == (customs.address, token.address)
     assert escrow.isAllowlisted(token)
+    calls = project.TransportCallRegistry.at(result.manifest.contract(TRANSPORT_CALLS).address)
+    assert calls.shipments() == shipments.address

@@ -22,7 +22,17 @@ from portlink.domain.eip712 import Eip712Domain, sign_typed_data
 from portlink.domain.finance import Condition, Product, amount_due
 from portlink.domain.iot import DeviceKind, MerkleTree, Reading, Rule, Rules, reading_typed_data
 from portlink.domain.shipments import BILL_OF_LADING_TYPE, iso6346_check_digit
-from portlink.manifest import CUSTOMS, ESCROW, GOVERNANCE, IOT, SETTLEMENT_TOKEN, SHIPMENTS, Manifest, load_abi
+from portlink.manifest import (
+    CUSTOMS,
+    ESCROW,
+    GOVERNANCE,
+    IOT,
+    SETTLEMENT_TOKEN,
+    SHIPMENTS,
+    TRANSPORT_CALLS,
+    Manifest,
+    load_abi,
+)
 from web3 import Web3
 from web3.logs import DISCARD
 
@@ -94,12 +104,14 @@ class Activity:
         self.escrow = contract[ESCROW]
         self.token = contract[SETTLEMENT_TOKEN]
         self.iot = contract[IOT]
+        self.calls = contract[TRANSPORT_CALLS]
         self.iot_domain = Eip712Domain.from_erc5267(self.iot.functions.eip712Domain().call())
         self.shipments_domain = Eip712Domain.from_erc5267(self.shipments.functions.eip712Domain().call())
         self.owner = owner
         self.serial = 0
         self.references = 0
         self.devices = 0
+        self.voyages = 0
         self.sent = 0
         self.last_tx: Any = None
 
@@ -165,11 +177,23 @@ class Activity:
         response = self.w3.provider.make_request("eth_signTypedData_v4", [carrier, json.dumps(typed)])
         return deadline, bytes.fromhex(response["result"][2:])
 
+    def vessel_call(self, port: bytes) -> bytes:
+        """The carrier records a call of the pilot's feeder at `port` on a new voyage; returns the call's id."""
+        self.voyages += 1
+        voyage = f"{self.owner}-{self.voyages:04d}S"
+        call = (9_321_483, port, 1, "PRD", voyage, "", "PEARL RIVER FEEDER")
+        self.send(self.calls.functions.recordCall(call), self.who.carrier)
+        return bytes(self.calls.functions.callIdOf(self.who.carrier, 9_321_483, voyage, port, 1).call())
+
     def journey(self, containers: int = 2, *, discrepancy: bool = False, hold: bool = False) -> bytes:
-        """One shipment through registration, gate-in (with a weight discrepancy cleared by customs if asked),
-        a document, the customs declaration with both approvals (and a hold released if asked), loading and
-        departure."""
+        """One shipment through registration, its booking and vessel call (rolled over to another vessel call
+        with a discrepancy), gate-in (with a weight discrepancy cleared by customs if asked), a document, the
+        customs declaration with both approvals (and a hold released if asked), loading and departure."""
         sid, inputs = self.register(containers)
+        self.send(self.calls.functions.recordBooking(sid, f"BK{sid.hex()[:12].upper()}"), self.who.carrier)
+        self.send(self.calls.functions.assignShipment(self.vessel_call(SHEKOU), sid), self.who.carrier)
+        if discrepancy:
+            self.send(self.calls.functions.assignShipment(self.vessel_call(SHEKOU), sid), self.who.carrier)
         last = len(inputs) - 1  # a held shipment takes no further gate-in: the discrepancy comes last
         for index, (_, kg, seals) in enumerate(inputs):
             observed = kg * 2 if discrepancy and index == last else kg

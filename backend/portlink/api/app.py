@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from portlink import __version__
-from portlink.api import bodies, console, docs, problems
+from portlink.api import bodies, console, dcsa, docs, problems
 from portlink.api.deps import RuntimeDep
-from portlink.api.models import Public
+from portlink.api.models import ChainEventPublic, Public
 from portlink.api.routes import (
+    alert_subscriptions,
     alerts,
     audit,
     bills,
@@ -19,6 +21,7 @@ from portlink.api.routes import (
     declarations,
     devices,
     documents,
+    event_subscriptions,
     events,
     financings,
     kpis,
@@ -28,9 +31,12 @@ from portlink.api.routes import (
     shipments,
     telemetry,
     tokens,
+    transport_calls,
     verification,
 )
 from portlink.services.runtime import Runtime
+from portlink.services.subscriptions import ALERTS_TOPIC, DCSA_TOPIC
+from portlink.services.webhooks import Renderers
 from portlink.settings import Settings
 
 DESCRIPTION = """\
@@ -58,6 +64,14 @@ class Health(Public):
     index: IndexHeadPublic
 
 
+def _chain_events_json(entries: Sequence[Any]) -> list[Any]:
+    return [ChainEventPublic.model_validate(e).model_dump(mode="json", by_alias=True) for e in entries]
+
+
+#: How each notification topic's events are written in a callback: as this API answers them.
+RENDERERS: Renderers = {DCSA_TOPIC: events.events_json, ALERTS_TOPIC: _chain_events_json}
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, start: bool = True) -> FastAPI:
     """The API over ``runtime`` (built from ``settings`` if not given); ``start`` runs the operation tracker (and
     the indexer, with ``api_run_indexer``) for the app's lifetime."""
@@ -68,7 +82,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         rt = runtime or Runtime(settings)
         app.state.runtime = rt
         if start:
-            rt.start()
+            rt.start(renderers=RENDERERS)
         try:
             yield
         finally:
@@ -89,6 +103,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     docs.install(app, title="PortLink")
     bodies.install(app)  # added before the body limit, so the limit wraps it: it reads only bodies the limit let in
     app.add_middleware(problems.BodyLimit, limit=settings.api_max_body_bytes)
+    app.add_middleware(dcsa.VersionHeader)
     for router in (
         consortium.members,
         consortium.ports,
@@ -110,6 +125,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         alerts.alerts,
         devices.router,
         events.router,
+        event_subscriptions.router,
+        alert_subscriptions.router,
+        transport_calls.router,
+        transport_calls.bookings,
         telemetry.router,
         kpis.router,
         session.router,
@@ -119,6 +138,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         verification.audit,
     ):
         app.include_router(router)
+
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return dcsa.as_published(build())
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/v1/health", response_model=Health, tags=["health"], responses=problems.responses(503))
     def health(rt: RuntimeDep) -> Health:

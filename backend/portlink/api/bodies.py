@@ -13,10 +13,11 @@ import json
 import re
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portlink.api import dcsa
 from portlink.api.problems import problem_response, responses
 
 
@@ -158,6 +159,10 @@ class StrictJsonBodies:
             413: "/problems/body-too-large",
             415: "/problems/unsupported-media-type",
         }
+        if dcsa.applies(scope["path"]):
+            message = f"{field}: {detail}" if field else detail
+            await dcsa.error_response(Request(scope, receive), status, message)(scope, receive, send)
+            return
         errors = [{"field": field, "message": detail}] if field else None
         response = problem_response(status, kinds[status], None, detail, instance=scope["path"], errors=errors)
         await response(scope, receive, send)

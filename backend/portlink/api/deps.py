@@ -15,6 +15,7 @@ from portlink.services.access import Caller
 from portlink.services.audit import AuditService
 from portlink.services.bills import BillOfLadingService
 from portlink.services.consortium import ConsortiumService
+from portlink.services.dcsa import DcsaService
 from portlink.services.declarations import DeclarationService
 from portlink.services.documents import DocumentService
 from portlink.services.financings import FinancingService
@@ -23,7 +24,9 @@ from portlink.services.iot import IoTService
 from portlink.services.operations import OperationService, Signing
 from portlink.services.runtime import Runtime
 from portlink.services.shipments import ShipmentService
+from portlink.services.subscriptions import SubscriptionService
 from portlink.services.tokens import TokenService
+from portlink.services.transportcalls import TransportCallService
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -125,6 +128,18 @@ def _operations(runtime: RuntimeDep) -> OperationService:
     return runtime.operations
 
 
+def _dcsa(runtime: RuntimeDep) -> DcsaService:
+    return runtime.dcsa
+
+
+def _subscriptions(runtime: RuntimeDep) -> SubscriptionService:
+    return runtime.subscriptions
+
+
+def _transport_calls(runtime: RuntimeDep) -> TransportCallService:
+    return runtime.transport_calls
+
+
 ConsortiumDep = Annotated[ConsortiumService, Depends(_consortium)]
 ShipmentsDep = Annotated[ShipmentService, Depends(_shipments)]
 BillsDep = Annotated[BillOfLadingService, Depends(_bills)]
@@ -136,6 +151,9 @@ TokensDep = Annotated[TokenService, Depends(_tokens)]
 DocumentsDep = Annotated[DocumentService, Depends(_documents)]
 AuditDep = Annotated[AuditService, Depends(_audit)]
 OperationsDep = Annotated[OperationService, Depends(_operations)]
+DcsaDep = Annotated[DcsaService, Depends(_dcsa)]
+SubscriptionsDep = Annotated[SubscriptionService, Depends(_subscriptions)]
+TransportCallsDep = Annotated[TransportCallService, Depends(_transport_calls)]
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,19 @@ bodies are problems too.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portlink import errors
+from portlink.api import dcsa
 
 log = logging.getLogger("portlink.api")
 
@@ -175,8 +178,29 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+def _allowed(request: Request) -> str:
+    """The methods the API serves the request's path with, from its OpenAPI document (for a 405's ``Allow``; the
+    console's page route, which answers every path, is not in it)."""
+    methods: set[str] = set()
+    for path, operations in request.app.openapi()["paths"].items():
+        pattern = "/".join("[^/]+" if p.startswith("{") and p.endswith("}") else re.escape(p) for p in path.split("/"))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
+
+
+def _wrong_method(request: Request, exc: errors.PortLinkError) -> str | None:
+    """The ``Allow`` of a request that reached no API route only because of its method: the console's page
+    route takes every path and answers "not found" for a method it does not serve, which for a path an API route
+    serves is a 405."""
+    route = request.scope.get("route")
+    if not isinstance(exc, errors.NotFoundError) or (isinstance(route, APIRoute) and route.include_in_schema):
+        return None
+    return _allowed(request) or None
+
+
 def install(app: FastAPI) -> None:
-    """Register the problem handlers on ``app``."""
+    """Register the problem handlers on ``app`` (under ``/v2``, DCSA's error object: :mod:`portlink.api.dcsa`)."""
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -184,12 +208,17 @@ def install(app: FastAPI) -> None:
         broken = next((e for e in raised if e.get("type") == "json_invalid"), None)
         if broken is not None:  # not JSON at all: the body limit's and the strict reader's work, as a safety net
             detail = f"the body is not valid JSON: {(broken.get('ctx') or {}).get('error', 'cut short')}"
+            if dcsa.applies(request.url.path):
+                return dcsa.error_response(request, 400, detail)
             return problem_response(400, "/problems/malformed-body", None, detail, instance=request.url.path)
         fields = []
         for e in raised:
             message = str(e.get("msg", "invalid")).removeprefix("Value error, ")
             fields.append({"field": _loc(e.get("loc", ())), "message": message})
         first = fields[0] if fields else {"field": "body", "message": "invalid"}
+        if dcsa.applies(request.url.path):
+            text = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid input"
+            return dcsa.error_response(request, 400, text)
         return problem_response(
             422,
             "/problems/invalid-input",
@@ -202,24 +231,40 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
-        return problem_response(
+        headers = dict(exc.headers or {})
+        if status == 405:
+            headers["Allow"] = _allowed(request) or headers.get("Allow", "")
+        if dcsa.applies(request.url.path):
+            return dcsa.error_response(request, status, str(exc.detail), headers=headers)
+        response = problem_response(
             status,
             _HTTP_TYPES.get(status, f"/problems/http-{status}"),
             None,
             str(exc.detail),
             instance=request.url.path,
         )
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(errors.PortLinkError)
     async def _portlink(request: Request, exc: errors.PortLinkError) -> JSONResponse:
+        allow = _wrong_method(request, exc)
+        if allow is not None:
+            return await _http(request, StarletteHTTPException(405, "Method Not Allowed", {"Allow": allow}))
         body = problem_of(exc, request.url.path)
         if body["status"] >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
+        if dcsa.applies(request.url.path):
+            status = 400 if isinstance(exc, errors.InvalidInputError) else int(body["status"])
+            field = getattr(exc, "field", None)
+            return dcsa.error_response(request, status, f"{field}: {exc}" if field else str(exc))
         return JSONResponse(body, status_code=int(body["status"]), media_type=MEDIA_TYPE)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("%s %s failed", request.method, request.url.path)
+        if dcsa.applies(request.url.path):
+            return dcsa.error_response(request, 500, "an unexpected error; see the logs")
         return problem_response(
             500, "/problems/internal", None, "an unexpected error; see the logs", instance=request.url.path
         )
@@ -256,11 +301,9 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413,
-            "/problems/body-too-large",
-            None,
-            f"the request body exceeds {self.limit} bytes",
-            instance=scope["path"],
-        )
+        detail = f"the request body exceeds {self.limit} bytes"
+        if dcsa.applies(scope.get("path", "")):
+            response = dcsa.error_response(Request(scope, receive), 413, detail)
+        else:
+            response = problem_response(413, "/problems/body-too-large", None, detail, instance=scope["path"])
         await response(scope, receive, send)

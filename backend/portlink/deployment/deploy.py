@@ -40,6 +40,7 @@ from portlink.manifest import (
     REGISTRY,
     SETTLEMENT_TOKEN,
     SHIPMENTS,
+    TRANSPORT_CALLS,
     DeployedContract,
     Manifest,
     load_manifest,
@@ -58,6 +59,7 @@ SERVICE_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     IOT: (SHIPMENTS, CUSTOMS, ESCROW),
     CUSTOMS: (SHIPMENTS, IOT),
     ESCROW: (CUSTOMS, SETTLEMENT_TOKEN),
+    TRANSPORT_CALLS: (SHIPMENTS,),
 }
 SERVICES = tuple(SERVICE_DEPENDENCIES)
 #: Contracts in deployment order.

@@ -303,7 +303,7 @@ class IndexWriter:
             ).mappings()
             restore(conn, [dict(e) for e in entries], min(state["final_block"], fork_block))
             conn.execute(delete(undo).where(undo.c.block_number > fork_block))
-            for table in schema.LOG_TABLES:
+            for table in (*schema.LOG_TABLES, *schema.OUTBOX_TABLES):
                 conn.execute(delete(table).where(table.c.block_number > fork_block))
             conn.execute(delete(schema.blocks).where(schema.blocks.c.number > fork_block))
             ic = schema.indexed_contracts

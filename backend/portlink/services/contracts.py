@@ -3,7 +3,8 @@ errors decoded from them, and each custom error's stable RFC 9457 problem type a
 
 Problem types are derived from the ABIs, never listed by hand: the component prefix of an error is dropped and
 the rest written in kebab case (``EscrowShipmentAlreadyFinanced`` → ``/problems/shipment-already-financed``);
-the shipment registry's errors keep their ``shipment-`` (``ShipmentUnknown`` → ``/problems/shipment-unknown``).
+the shipment and transport call registries' errors keep their noun (``ShipmentUnknown`` →
+``/problems/shipment-unknown``, ``TransportCallUnknown`` → ``/problems/transport-call-unknown``).
 The status follows from the name: unauthorised or not the right party → 403, unknown → 404, a state that does not
 allow it (already, unexpected state, on hold, stale, locked, expired...) → 409, anything else → 422.
 
@@ -31,7 +32,9 @@ from portlink.errors import ArtifactsError, ConfigurationError
 from portlink.indexer.catalog import canonical_type, to_json
 from portlink.manifest import Manifest, load_abi
 
-PREFIXES = ("Governance", "Consortium", "Clearance", "IoT", "Settlement", "Shipment", "Escrow")
+PREFIXES = ("Governance", "Consortium", "Clearance", "IoT", "Settlement", "Shipment", "TransportCall", "Escrow")
+#: Components whose problem types keep their noun (``ShipmentUnknown`` → ``/problems/shipment-unknown``).
+NOUNS = ("Shipment", "TransportCall")
 _CONFLICT_WORDS = (
     "Already",
     "Exists",
@@ -56,10 +59,11 @@ _CONFLICT_WORDS = (
     "Completed",
     "Revoked",
     "Unbound",
+    "Closed",
 )
 _NOT_A_PARTY = re.compile(
     r"Not(Filer|Carrier|Exporter|Financier|Repayer|Pauser|Proposer|PortAuthority|DocumentParty|DeviceGateway"
-    r"|RuleSetter|ShipmentCustoms|Issuer)$"
+    r"|RuleSetter|ShipmentCustoms|Issuer|CallCarrier|ShipmentCarrier)$"
 )
 
 
@@ -133,8 +137,9 @@ class ErrorType:
     def problem_type(self) -> str:
         """The stable problem type URI (relative), e.g. ``/problems/shipment-already-financed``."""
         rest = self.rest
-        if self.name.startswith("Shipment") and not rest.startswith("Shipment"):
-            rest = "Shipment" + rest
+        for noun in NOUNS:
+            if self.name.startswith(noun) and self.name != rest and not rest.startswith(noun):
+                rest = noun + rest
         return "/problems/" + _kebab(rest)
 
     @property

@@ -65,19 +65,35 @@ class EventLog:
         if after_block is not None:
             query = query.where(e.c.block_number > after_block)
         with self.engine.connect() as conn:
-            found = rows(conn, query.order_by(e.c.block_number, e.c.log_index).limit(limit))
-        return [
-            ChainEvent(
-                contract=r["contract"],
-                address=to_checksum_address(r["address"]),
-                event=r["event"],
-                args=r["args"],
-                block_number=r["block_number"],
-                block_hash=r["block_hash"],
-                log_index=r["log_index"],
-                transaction_hash=r["transaction_hash"],
-                block_timestamp=r["block_timestamp"],
-                confirmed=bool(r["confirmed"]),
-            )
-            for r in found
-        ]
+            return _chain_events(rows(conn, query.order_by(e.c.block_number, e.c.log_index).limit(limit)))
+
+    def announced(self, topic: str, *, after_seq: int, upto_seq: int) -> list[ChainEvent]:
+        """The events of the notification outbox rows of ``topic`` with ``after_seq < seq <= upto_seq``, in outbox
+        order."""
+        e, o = schema.events, schema.outbox
+        query = (
+            select(e)
+            .join(o, (o.c.block_hash == e.c.block_hash) & (o.c.log_index == e.c.log_index))
+            .where(o.c.topic == topic, o.c.seq > after_seq, o.c.seq <= upto_seq)
+            .order_by(o.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return _chain_events(rows(conn, query))
+
+
+def _chain_events(found: list[dict[str, Any]]) -> list[ChainEvent]:
+    return [
+        ChainEvent(
+            contract=r["contract"],
+            address=to_checksum_address(r["address"]),
+            event=r["event"],
+            args=r["args"],
+            block_number=r["block_number"],
+            block_hash=r["block_hash"],
+            log_index=r["log_index"],
+            transaction_hash=r["transaction_hash"],
+            block_timestamp=r["block_timestamp"],
+            confirmed=bool(r["confirmed"]),
+        )
+        for r in found
+    ]

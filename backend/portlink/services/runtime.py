@@ -39,9 +39,12 @@ from portlink.services.operations import OperationService
 from portlink.services.overview import OverviewQueries
 from portlink.services.sessions import SessionService
 from portlink.services.shipments import ShipmentService
+from portlink.services.subscriptions import SubscriptionService
 from portlink.services.telemetry import TelemetryService, WarningHub
 from portlink.services.tokens import TokenService
+from portlink.services.transportcalls import TransportCallService
 from portlink.services.verification import TrailVerifier
+from portlink.services.webhooks import Deliveries, Renderers, WebhookConfig
 from portlink.settings import Settings
 from portlink.store.engine import migrate, open_engine
 from portlink.store.notify import Listener, supports_notify
@@ -68,6 +71,9 @@ class Runtime:
         self.audit = AuditService(self.engine, self.shipments, self.eventlog)
         self.dcsa = DcsaService(self.engine)
         self.proposals = Proposals(self.eventlog)
+        self.transport_calls = TransportCallService(self.engine, self.consortium)
+        self.subscriptions = SubscriptionService(self.engine, allow_private=settings.webhook_allow_private_addresses)
+        self.deliveries: Deliveries | None = None
         self._threads: list[threading.Thread] = []
         #: Set when the process shuts down: long-running responses (the alert stream) end.
         self.stopping = threading.Event()
@@ -225,13 +231,40 @@ class Runtime:
         """Document verification (index and chain)."""
         return DocumentService(self.shipments, self.views)
 
-    def start(self) -> None:
-        """Start the operation tracker, the listener (PostgreSQL) and (with ``api_run_indexer``) the indexer."""
+    def webhooks(self, renderers: Renderers) -> Deliveries:
+        """The delivery worker of subscriptions' callbacks, writing each topic's events with ``renderers``."""
+        s = self.settings
+        config = WebhookConfig(
+            poll_seconds=s.webhook_poll_seconds,
+            timeout_seconds=s.webhook_timeout_seconds,
+            lease_seconds=s.webhook_lease_seconds,
+            retry_seconds=s.webhook_retry_seconds,
+            max_backoff_seconds=s.webhook_max_backoff_seconds,
+            batch_size=s.webhook_batch_size,
+            allow_private_addresses=s.webhook_allow_private_addresses,
+        )
+        return Deliveries(
+            self.engine,
+            dcsa=self.dcsa,
+            iot=self.iot,
+            eventlog=self.eventlog,
+            consortium=self.consortium,
+            renderers=renderers,
+            config=config,
+        )
+
+    def start(self, *, renderers: Renderers | None = None) -> None:
+        """Start the operation tracker, the listener (PostgreSQL), (with ``api_run_indexer``) the indexer and
+        (given how each topic's events are written, with ``webhook_run_delivery``) the delivery of subscriptions'
+        callbacks."""
         if self.listener is not None:
             self.changes, self.telemetry_hub  # noqa: B018 (their handlers are registered before listening)
             self.listener.start()
         tracker = threading.Thread(target=self.operations.tracker.run, name="operation-tracker", daemon=True)
         self._threads.append(tracker)
+        if renderers is not None and self.settings.webhook_run_delivery:
+            self.deliveries = self.webhooks(renderers)
+            self._threads.append(threading.Thread(target=self.deliveries.run, name="webhook-delivery", daemon=True))
         if self.settings.api_run_indexer:
             from portlink.indexer.indexer import Indexer
 
@@ -250,6 +283,8 @@ class Runtime:
         """Stop the background threads."""
         self.stopping.set()
         self.operations.tracker.stop_event.set()
+        if self.deliveries is not None:
+            self.deliveries.stop()
         if self.listener is not None:
             self.listener.stop()
         if "changes" in self.__dict__:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from portlink.store.columns import metadata
 from portlink.store.consortium import member_roles, members, ports
 from portlink.store.customs import brokers, customs_decisions, customs_holds, declarations
+from portlink.store.dcsa import dcsa_events, shipment_bookings, shipment_calls, transport_calls
 from portlink.store.escrow import escrow_credits, financings
 from portlink.store.index import blocks, events, index_state, indexed_contracts, projection_undo, raw_logs
 from portlink.store.iot import iot_alerts, iot_batches, iot_devices, iot_gateway_authorisations, iot_rules
+from portlink.store.notifications import outbox, subscriptions
 from portlink.store.services import (
     api_keys,
     idempotency_records,
@@ -30,6 +32,7 @@ __all__ = [
     "CHAIN_TABLES",
     "ENTITY_TABLES",
     "LOG_TABLES",
+    "OUTBOX_TABLES",
     "SERVICE_TABLES",
     "TABLES",
     "api_keys",
@@ -38,6 +41,7 @@ __all__ = [
     "containers",
     "customs_decisions",
     "customs_holds",
+    "dcsa_events",
     "declarations",
     "discrepancies",
     "documents",
@@ -57,14 +61,19 @@ __all__ = [
     "metadata",
     "milestones",
     "operations",
+    "outbox",
     "ports",
     "projection_undo",
     "raw_logs",
     "sessions",
+    "shipment_bookings",
+    "shipment_calls",
     "shipments",
     "sign_in_nonces",
     "signing_accounts",
+    "subscriptions",
     "transaction_receipts",
+    "transport_calls",
 ]
 
 #: Projections whose rows change (rolled back through ``projection_undo``).
@@ -84,14 +93,17 @@ ENTITY_TABLES = (
     iot_gateway_authorisations,
     iot_rules,
     iot_alerts,
+    transport_calls,
+    shipment_calls,
+    shipment_bookings,
 )
 #: Projections with one row per event (rolled back by block number).
-APPEND_TABLES = (milestones, documents, customs_decisions, iot_batches)
+APPEND_TABLES = (milestones, documents, customs_decisions, iot_batches, dcsa_events)
 #: Everything a reorganisation rolls back by block number.
 LOG_TABLES = (raw_logs, events, *APPEND_TABLES)
 #: The tables whose contents follow from the chain alone (what two indexers of one chain agree on).
 CHAIN_TABLES = (raw_logs, events, *ENTITY_TABLES, *APPEND_TABLES)
-#: The services' own tables (API keys, operations, idempotency, nonces).
+#: The services' own tables (API keys, operations, idempotency, nonces, sign-in, subscriptions).
 SERVICE_TABLES = (
     api_keys,
     signing_accounts,
@@ -100,5 +112,9 @@ SERVICE_TABLES = (
     transaction_receipts,
     sign_in_nonces,
     sessions,
+    subscriptions,
 )
+#: What the indexer announces to subscribers, written with each range and rolled back with its blocks; not chain
+#: data (its numbering depends on when rows were indexed).
+OUTBOX_TABLES = (outbox,)
 TABLES = {t.name: t for t in metadata.sorted_tables}

@@ -8,14 +8,16 @@ restores every projection exactly. Rows with one row per event (milestones, docu
 log's key and are rolled back by block number like the log itself.
 
 The handlers live in one module per contract (:mod:`.consortium`, :mod:`.shipments`, :mod:`.customs`,
-:mod:`.escrow`, :mod:`.iot`); importing this package registers them all. Events without a handler (governance
-proposals, parameters, nonces, token transfers) are still stored, decoded, in ``events``; a projection for one is
-a handler in its contract's module and a table in :mod:`portlink.store` (see CONTRIBUTING.md).
+:mod:`.escrow`, :mod:`.iot`, :mod:`.transportcalls`); importing this package registers them all. :mod:`.tnt`
+writes the DCSA Track & Trace row of an event and announces it in the notification outbox. Events without a
+handler (governance proposals, parameters, nonces, token transfers) are still stored, decoded, in ``events``; a
+projection for one is a handler in its contract's module and a table in :mod:`portlink.store` (see
+CONTRIBUTING.md).
 """
 
 from __future__ import annotations
 
-from portlink.indexer.projections import consortium, customs, escrow, iot, shipments
+from portlink.indexer.projections import consortium, customs, escrow, iot, shipments, transportcalls
 from portlink.indexer.projections.base import HANDLERS, Event, Projector, project, restore
 
 __all__ = [
@@ -29,4 +31,5 @@ __all__ = [
     "project",
     "restore",
     "shipments",
+    "transportcalls",
 ]

@@ -59,6 +59,7 @@ class Projector:
         #: Undo entries of rows put blind whose before-image is still to be read: (position, table, key).
         self._unread: list[tuple[int, Table, Key]] = []
         self._appended: dict[str, list[Row]] = {}
+        self._announced: list[Row] = []
         self.block_number = 0
 
     def _load(self, table: Table, key: Key) -> None:
@@ -156,6 +157,18 @@ class Projector:
         )
         self._appended.setdefault(table.name, []).append(row)
 
+    def announce(self, topic: str, event: Event) -> None:
+        """Put ``event`` in the notification outbox of ``topic``, in the range's transaction: the subscribers of
+        the topic are sent it once its block is final (:mod:`portlink.services.notifications`)."""
+        self._announced.append(
+            {
+                "topic": topic,
+                "block_hash": event.block_hash,
+                "log_index": event.log_index,
+                "block_number": event.block_number,
+            }
+        )
+
     def flush(self, final_block: int) -> None:
         """Write every change of the range, marking rows up to ``final_block`` confirmed."""
         self._read_unread()
@@ -182,6 +195,7 @@ class Projector:
                 row["confirmed"] = row["block_number"] <= final_block
             insert_rows(self._conn, schema.TABLES[name], rows)
         insert_rows(self._conn, schema.projection_undo, self._undo)
+        insert_rows(self._conn, schema.outbox, self._announced)
 
 
 def restore(conn: Connection, undo: list[Row], final_block: int) -> None:

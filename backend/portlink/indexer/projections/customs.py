@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from portlink.domain.customs import DeclarationState
+from portlink.domain.customs import Decision, DeclarationState
+from portlink.domain.dcsa import CUSTOMS_EVENTS, REJECTION
+from portlink.indexer.projections import tnt
 from portlink.indexer.projections.base import Event, Projector, handles
 from portlink.manifest import CUSTOMS
 from portlink.store import schema
+from portlink.store.notifications import ALERTS_TOPIC
+
+
+def _shipment_event(p: Projector, e: Event, codes: tuple[str, str]) -> None:
+    """The DCSA shipment event of a customs event: the declaration (keyed by its shipment) is the document."""
+    declaration = e.args["declarationId"]
+    tnt.record(
+        p,
+        e,
+        event_type="SHIPMENT",
+        code=codes[0],
+        document_type_code=codes[1],
+        document_id=declaration,
+        shipment_id=declaration,
+    )
 
 
 @handles(CUSTOMS, "BrokerSet")
@@ -36,6 +53,7 @@ def _declaration_filed(p: Projector, e: Event) -> None:
         origin_officer=None,
         destination_officer=None,
     )
+    _shipment_event(p, e, CUSTOMS_EVENTS[e.name])
 
 
 @handles(CUSTOMS, "DeclarationStateChanged")
@@ -57,6 +75,8 @@ def _decision_recorded(p: Projector, e: Event) -> None:
         reason_code=a["reasonCode"],
         submitted_by=a["submittedBy"],
     )
+    if a["decision"] == Decision.REJECT.name:
+        _shipment_event(p, e, REJECTION)
 
 
 @handles(CUSTOMS, "HoldPlaced")
@@ -71,6 +91,8 @@ def _hold_placed(p: Projector, e: Event) -> None:
         active=True,
         released_by=None,
     )
+    _shipment_event(p, e, CUSTOMS_EVENTS[e.name])
+    p.announce(ALERTS_TOPIC, e)
 
 
 @handles(CUSTOMS, "HoldReleased")
@@ -78,6 +100,8 @@ def _hold_released(p: Projector, e: Event) -> None:
     a = e.args
     key = (a["declarationId"], a["port"])
     p.update(schema.customs_holds, key, active=False, released_by=a["officer"])
+    _shipment_event(p, e, CUSTOMS_EVENTS[e.name])
+    p.announce(ALERTS_TOPIC, e)
 
 
 @handles(CUSTOMS, "DeclarationCleared")
@@ -90,3 +114,4 @@ def _declaration_cleared(p: Projector, e: Event) -> None:
         origin_officer=a["originOfficer"],
         destination_officer=a["destinationOfficer"],
     )
+    _shipment_event(p, e, CUSTOMS_EVENTS[e.name])

@@ -6,6 +6,7 @@ from portlink.domain.iot import AlertState, DeviceState
 from portlink.indexer.projections.base import Event, Projector, handles
 from portlink.manifest import IOT
 from portlink.store import schema
+from portlink.store.notifications import ALERTS_TOPIC
 
 
 @handles(IOT, "DeviceRegistered")
@@ -89,6 +90,7 @@ def _reading_reported(p: Projector, e: Event) -> None:
 @handles(IOT, "AlertRaised")
 def _alert_raised(p: Projector, e: Event) -> None:
     a = e.args
+    p.announce(ALERTS_TOPIC, e)
     device = p.get(schema.iot_devices, a["deviceId"])
     if device is None:  # the monitor raises alerts only for registered devices
         return
@@ -115,6 +117,7 @@ def _alert_raised(p: Projector, e: Event) -> None:
 @handles(IOT, "AlertResolved")
 def _alert_resolved(p: Projector, e: Event) -> None:
     a = e.args
+    p.announce(ALERTS_TOPIC, e)
     p.update(
         schema.iot_alerts,
         (int(a["alertId"]),),

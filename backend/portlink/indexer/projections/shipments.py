@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from portlink.domain.shipments import DiscrepancyKind, Milestone, ShipmentState
+from portlink.domain.dcsa import ISSUED, MILESTONE_EVENTS
+from portlink.domain.shipments import DiscrepancyKind, DocumentType, Milestone, ShipmentState
+from portlink.indexer.projections import tnt
 from portlink.indexer.projections.base import Event, Projector, handles
 from portlink.manifest import SHIPMENTS
 from portlink.store import schema
@@ -68,22 +70,36 @@ def _equipment_event(p: Projector, e: Event) -> None:
     if gate_in:
         changes["observed_gross_kg"] = a["observedGrossKg"]
     p.update(schema.containers, (a["shipmentId"], index), **changes)
+    event_type, code = MILESTONE_EVENTS[milestone]
+    tnt.record(
+        p,
+        e,
+        event_type=event_type,
+        code=code,
+        shipment_id=a["shipmentId"],
+        container_index=index,
+        port=a["port"],
+        seals=seals if gate_in else None,
+    )
 
 
 @handles(SHIPMENTS, "TransportEventRecorded")
 def _transport_event(p: Projector, e: Event) -> None:
     a = e.args
+    milestone = str(a["milestone"])
     p.append(
         schema.milestones,
         e,
         shipment_id=a["shipmentId"],
         container_index=None,
-        milestone=str(a["milestone"]),
+        milestone=milestone,
         port=a["port"],
         recorded_by=a["recordedBy"],
         observed_gross_kg=None,
         seals=None,
     )
+    event_type, code = MILESTONE_EVENTS[milestone]
+    tnt.record(p, e, event_type=event_type, code=code, shipment_id=a["shipmentId"], port=a["port"])
 
 
 @handles(SHIPMENTS, "ShipmentStateChanged")
@@ -136,3 +152,15 @@ def _document_anchored(p: Projector, e: Event) -> None:
         version=a["version"],
         anchored_by=a["by"],
     )
+    shipment = p.get(schema.shipments, a["shipmentId"])
+    if a["docType"] == DocumentType.BILL_OF_LADING.name and shipment is not None:
+        code, document_type = ISSUED
+        tnt.record(
+            p,
+            e,
+            event_type="SHIPMENT",
+            code=code,
+            document_type_code=document_type,
+            document_id=shipment["transport_document_reference"],
+            shipment_id=a["shipmentId"],
+        )
