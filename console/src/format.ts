@@ -37,6 +37,14 @@ export function reading(kind: string, value: number): string {
   }
 }
 
+/** A duration for people: "45 min", "7.5 h", "2.3 d"; "—" for none. */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} d`;
+}
+
 export function day(seconds: number): string {
   return new Date(seconds * 1000).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 }

@@ -242,3 +242,31 @@ export interface Overview {
   milestonesByDay: { day: number; count: number }[];
   checkpointBlock: number | null;
 }
+
+/** ``GET /v1/kpis``: durations in seconds (null for an empty sample). */
+export interface Distribution {
+  count: number;
+  p50: number | null;
+  p90: number | null;
+  mean: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+export interface Kpis {
+  start: number;
+  end: number;
+  port: string | null;
+  volume: { shipmentsRegistered: number; shipmentsGatedOut: number; containersGatedOut: number; teuPerContainer: number; teuGatedOut: number };
+  stages: { stage: string; start: string; end: string; seconds: Distribution }[];
+  endToEnd: Distribution;
+  customs: {
+    declarationsFiled: number;
+    declarationsCleared: number;
+    holdsPer100: number | null;
+    inspectionsPer100: number | null;
+    rejectionsPer100: number | null;
+    clearanceLeadTime: Distribution;
+  };
+  alerts: { raised: number; resolved: number; openAtEnd: number; timeToResolve: Distribution };
+}

@@ -156,8 +156,9 @@ def test_a_restart_broadcasts_the_stored_transaction_once_and_signs_nothing_agai
         )
 
     before = w3.eth.get_transaction_count(api.shipper.address, "pending")
-    draft = ShipmentCreate.model_validate(api.registration()).draft()
-    write = rt.shipments.register(draft)
+    body = ShipmentCreate.model_validate(api.registration())
+    attestation = body.carrierAttestation
+    write = rt.shipments.register(body.draft(), attestation.deadline, bytes.fromhex(attestation.signature[2:]))
     crashed = service(CrashingGateway(w3))
     with pytest.raises(Crash):
         crashed.submit(api.shipper.address, write, signing="custodial")

@@ -1,10 +1,11 @@
 // What a port operator opens first: shipments in flight by state and port, declarations waiting per customs,
-// open IoT alerts, financing volume, and the last two weeks' milestones.
+// open IoT alerts, financing volume, and the last two weeks' milestones; for customs, auditors and port
+// authorities, the KPIs of the chain's record (lead times, time per stage, holds per 100 declarations).
 import { get } from "../api";
 import { ChartView, PALETTE } from "../components/Chart";
-import { Loading, PageTitle, Problem, useData, useSession } from "../components/ui";
-import { amount, day, label } from "../format";
-import type { Overview as Data } from "../types";
+import { hasRole, Loading, PageTitle, Problem, useData, useSession } from "../components/ui";
+import { amount, day, duration, label } from "../format";
+import type { Overview as Data, Kpis as KpiData } from "../types";
 
 const STATES = ["REGISTERED", "GATED_IN", "LOADED", "DEPARTED", "ARRIVED", "DISCHARGED"];
 
@@ -16,6 +17,52 @@ function Figure({ value, caption, href }: { value: string | number; caption: str
     </>
   );
   return <div class="figure">{href ? <a href={href}>{body}</a> : body}</div>;
+}
+
+const KPI_ROLES = ["CUSTOMS", "AUDITOR", "PORT_AUTHORITY"];
+const hours = (seconds: number | null) => (seconds === null ? 0 : Math.round((seconds / 3600) * 10) / 10);
+const per100 = (value: number | null) => (value === null ? "—" : value.toFixed(1));
+
+/** The KPIs of the whole record (``GET /v1/kpis``), measured from the chain's block times. */
+function Performance() {
+  const { data, error, loading } = useData(() => get<KpiData>("/v1/kpis"), []);
+  if (error) return <Problem error={error} title="The KPIs could not be computed" />;
+  if (loading && !data) return <Loading what="Measuring" />;
+  const k = data as KpiData;
+  const lead = k.customs.clearanceLeadTime;
+  return (
+    <section aria-labelledby="kpis" class="kpis">
+      <h2 id="kpis">Performance, from the chain's record</h2>
+      <p class="muted">
+        {k.start ? `${day(k.start)} – ${day(k.end)}` : "Everything indexed"}: times are block times; the median (p50) and the 90th percentile (p90).
+      </p>
+      <div class="figures">
+        <Figure value={`${duration(lead.p50)} / ${duration(lead.p90)}`} caption={`clearance lead time p50 / p90 (${lead.count} cleared)`} />
+        <Figure value={`${duration(k.endToEnd.p50)} / ${duration(k.endToEnd.p90)}`} caption={`end to end p50 / p90 (${k.endToEnd.count} journeys)`} />
+        <Figure value={`${per100(k.customs.holdsPer100)} · ${per100(k.customs.inspectionsPer100)} · ${per100(k.customs.rejectionsPer100)}`} caption="holds · inspections · rejections per 100 declarations" />
+        <Figure value={k.volume.teuGatedOut} caption={`TEU moved (${k.volume.containersGatedOut} containers × ${k.volume.teuPerContainer}, assumed)`} />
+      </div>
+      <ChartView
+        title="Time per stage, hours (p50 and p90)"
+        height={220}
+        config={{
+          type: "bar",
+          data: {
+            labels: k.stages.map((s) => `${label(s.start)} → ${label(s.end)}`),
+            datasets: [
+              { label: "p50", backgroundColor: PALETTE[0], data: k.stages.map((s) => hours(s.seconds.p50)) },
+              { label: "p90", backgroundColor: PALETTE[1], data: k.stages.map((s) => hours(s.seconds.p90)) },
+            ],
+          },
+          options: { scales: { y: { beginAtZero: true, title: { display: true, text: "hours" } } } },
+        }}
+        table={{
+          columns: ["Stage", "Journeys", "p50", "p90"],
+          rows: k.stages.map((s) => [`${label(s.start)} → ${label(s.end)}`, s.seconds.count, duration(s.seconds.p50), duration(s.seconds.p90)]),
+        }}
+      />
+    </section>
+  );
 }
 
 export function Overview() {
@@ -137,6 +184,7 @@ export function Overview() {
         }}
         table={{ columns: ["Day", "Milestones"], rows: o.milestonesByDay.map((d) => [day(d.day), d.count]) }}
       />
+      {KPI_ROLES.some((role) => hasRole(session, role)) && <Performance />}
     </div>
   );
 }
