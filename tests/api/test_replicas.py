@@ -195,9 +195,11 @@ def test_a_replica_killed_in_the_middle_of_writes_loses_nothing_and_sends_nothin
     print(f"SIGKILL after {signed_before_kill} signed left {left}")
     assert left["unanswered requests"] > 0  # the kill did interrupt requests
 
-    answers = settle(stack, requests, survivor)
-    assert_exactly_once(stack, api_chain, answers, before)
-    stack.servers[victim].restart()
+    try:
+        answers = settle(stack, requests, survivor)
+        assert_exactly_once(stack, api_chain, answers, before)
+    finally:
+        stack.servers[victim].restart()  # the next tests need both replicas, whatever happened here
 
 
 def test_writes_survive_a_postgresql_restart_and_the_alert_stream_is_pushed_across_it(stack, api_chain, cluster):
