@@ -1,0 +1,685 @@
+"""Risk-based inspection targeting: a score with its reasons for every filed declaration, advice to customs only.
+
+What the engine (:mod:`portlink.domain.risk`) weighs is read from the index here (:meth:`RiskService.facts`): the
+declaration and its shipment's parties and route, the declared and gate-in weights, seal and weight discrepancies,
+IoT alerts, and the outcomes customs recorded on chain, which are also the training labels: a **finding** is a
+rejection or a hold, a **clean** declaration one cleared without either; an undecided one has no label yet.
+
+A :class:`RiskWorker` keeps the scores current beside the indexer, never inside it: each round it notes the
+decisions customs took since the last one (with the advice they had: :attr:`DecisionRecord.against_advice`), then
+rescores the open declarations whose evidence changed (their shipment, or the history of their shipper,
+consignee or route), raises an alert for each score over a port's threshold, and retrains when enough new
+outcomes arrived. A round that fails is logged and tried again after a pause; the indexer never waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Float, and_, case, cast, func, or_, select, tuple_
+
+from portlink.domain.risk import (
+    FEATURES,
+    Assessment,
+    DeclarationFacts,
+    RiskModel,
+    assess,
+    prior_model,
+)
+from portlink.errors import ForbiddenError, NotFoundError
+from portlink.indexer.bulk import upsert_rows
+from portlink.services.access import Caller
+from portlink.services.changes import IndexChanges
+from portlink.store import schema
+
+log = logging.getLogger("portlink.risk")
+
+#: What a band advises.
+ADVICE = {"low": "release", "medium": "check the documents", "high": "inspect"}
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    """How scores alert and how often the model is retrained (``PORTLINK_RISK_*``)."""
+
+    threshold: float = 0.5
+    port_thresholds: dict[str, float] = field(default_factory=dict)
+    poll_seconds: float = 2.0
+    retry_seconds: float = 5.0
+    retrain_after: int = 200
+
+    def threshold_of(self, port: str) -> float:
+        """The score at or above which a declaration waiting at ``port`` raises an alert."""
+        return self.port_thresholds.get(port, self.threshold)
+
+
+@dataclass(frozen=True)
+class ReasonRecord:
+    """One reason of a score: the feature, its share of the log-odds, the sentence."""
+
+    feature: str
+    contribution: float
+    text: str
+
+
+@dataclass(frozen=True)
+class RiskScore:
+    """A declaration's current score: the probability that an inspection finds something, its band and the
+    advice it gives, the reasons, and the model and evidence it was computed from."""
+
+    declaration_id: str
+    declaration_version: int
+    score: float
+    band: str
+    advice: str
+    reasons: list[ReasonRecord]
+    model_version: int
+    evidence_block: int
+    computed_at: float
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    """One input of the model and its weight (log-odds per standard deviation)."""
+
+    name: str
+    description: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The model in use: version 0 is the untrained prior."""
+
+    version: int
+    trained: bool
+    trained_at: float | None
+    window: dict[str, int]
+    metrics: dict[str, float]
+    cutoffs: tuple[float, float]
+    base_rate: float
+    features: list[FeatureInfo]
+    value_references: int
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """A customs decision as the risk engine saw it: the score at that moment and whether it went against the
+    advice (a ``high`` band approved without an inspection, a ``low`` band inspected or rejected)."""
+
+    declaration_id: str
+    port: str
+    version: int
+    decision: str
+    officer: str
+    score: float | None
+    band: str | None
+    model_version: int | None
+    against_advice: bool
+    block_number: int
+
+
+@dataclass(frozen=True)
+class RiskAlert:
+    """A score at or over a port's threshold while the declaration waits for that port's customs."""
+
+    declaration_id: str
+    port: str
+    declaration_version: int
+    score: float
+    threshold: float
+    model_version: int
+    reasons: str
+    raised_at: float
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round of the worker did."""
+
+    decisions: int
+    scored: int
+    alerts: int
+    trained: int | None = None
+
+
+def _against(band: str | None, decision: str, inspected: bool) -> bool:
+    if band == "high":
+        return decision == "APPROVE" and not inspected
+    if band == "low":
+        return decision in ("REQUEST_INSPECTION", "REJECT")
+    return False
+
+
+class RiskService:
+    """Scores, their reasons and the model, from the index; the worker's rounds."""
+
+    def __init__(self, engine: Engine, config: RiskConfig | None = None) -> None:
+        self.engine = engine
+        self.config = config or RiskConfig()
+        self._model: RiskModel | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ the model
+
+    def model(self) -> RiskModel:
+        """The newest stored model (the prior if none was trained yet)."""
+        m = schema.risk_models
+        with self.engine.connect() as conn:
+            version = conn.execute(select(func.max(m.c.version))).scalar()
+            if version is None:
+                return prior_model()
+            with self._lock:
+                if self._model is not None and self._model.version == version:
+                    return self._model
+            stored = conn.execute(select(m.c.model).where(m.c.version == version)).scalar_one()
+        model = RiskModel.from_json(stored)
+        with self._lock:
+            self._model = model
+        return model
+
+    def model_info(self) -> ModelInfo:
+        """The model in use, its training window and held-out metrics."""
+        model = self.model()
+        return ModelInfo(
+            version=model.version,
+            trained=model.trained,
+            trained_at=model.trained_at,
+            window=dict(model.window),
+            metrics=dict(model.metrics),
+            cutoffs=model.cutoffs,
+            base_rate=model.base_rate,
+            features=[
+                FeatureInfo(f.name, f.description, round(w, 4)) for f, w in zip(FEATURES, model.coef, strict=True)
+            ],
+            value_references=len(model.references),
+        )
+
+    def train(self) -> ModelInfo:
+        """Train the next model version on every decided declaration and store it; ``NotEnoughOutcomes`` (a
+        ``ValueError``) when there are too few."""
+        from portlink.domain.risk_training import train  # scikit-learn: only when training
+
+        facts = self.facts()
+        version = self.model().version + 1
+        trained = train(facts, version=version)
+        model = trained.model
+        with self.engine.begin() as conn:
+            conn.execute(
+                schema.risk_models.insert(),
+                {
+                    "version": model.version,
+                    "trained_at": model.trained_at or time.time(),
+                    "declarations": model.window.get("declarations", 0),
+                    "model": model.to_json(),
+                },
+            )
+        log.info("risk model %d trained in %.1f s: %s", version, trained.seconds, model.metrics)
+        return self.model_info()
+
+    # ------------------------------------------------------------------ facts from the index
+
+    def facts(self, *, related_to: Collection[str] | None = None) -> list[DeclarationFacts]:
+        """Every declaration as the engine sees it, or (``related_to``: declaration ids) those sharing a shipper,
+        consignee or route with one of them, which is the history they are scored against."""
+        with self.engine.connect() as conn:
+            return self._facts(conn, related_to)
+
+    @staticmethod
+    def _facts(conn: Connection, related_to: Collection[str] | None) -> list[DeclarationFacts]:
+        d, s, c = schema.declarations, schema.shipments, schema.containers
+        x, h, a, cd, rd = (
+            schema.discrepancies,
+            schema.customs_holds,
+            schema.iot_alerts,
+            schema.customs_decisions,
+            schema.risk_decisions,
+        )
+        weights = (
+            select(
+                c.c.shipment_id,
+                func.sum(c.c.declared_gross_kg).label("kg"),
+                func.max(
+                    case(
+                        (
+                            and_(c.c.observed_gross_kg.is_not(None), c.c.declared_gross_kg > 0),
+                            func.abs(cast(c.c.observed_gross_kg - c.c.declared_gross_kg, Float))
+                            / c.c.declared_gross_kg,
+                        ),
+                        else_=None,
+                    )
+                ).label("deviation"),
+            )
+            .group_by(c.c.shipment_id)
+            .subquery()
+        )
+        found = (
+            select(
+                x.c.shipment_id,
+                func.max(case((x.c.kind == "SEALS", 1), else_=0)).label("seals"),
+                func.max(case((x.c.kind == "WEIGHT", 1), else_=0)).label("weight"),
+            )
+            .group_by(x.c.shipment_id)
+            .subquery()
+        )
+        alerts = select(a.c.shipment_id, func.count().label("alerts")).group_by(a.c.shipment_id).subquery()
+        rejected = (
+            select(cd.c.declaration_id, func.min(cd.c.block_number).label("at"))
+            .where(cd.c.decision == "REJECT")
+            .group_by(cd.c.declaration_id)
+            .subquery()
+        )
+        held = (
+            select(h.c.declaration_id, func.min(h.c.block_number).label("at")).group_by(h.c.declaration_id).subquery()
+        )
+        against = (
+            select(rd.c.declaration_id).where(rd.c.against_advice.is_(True)).group_by(rd.c.declaration_id).subquery()
+        )
+        query = (
+            select(
+                d.c.declaration_id,
+                d.c.hs_codes,
+                d.c.customs_value,
+                d.c.currency,
+                d.c.state,
+                d.c.block_number,
+                s.c.shipper,
+                s.c.consignee,
+                s.c.origin_port,
+                s.c.destination_port,
+                s.c.registered_block,
+                weights.c.kg,
+                weights.c.deviation,
+                found.c.seals,
+                found.c.weight,
+                alerts.c.alerts,
+                rejected.c.at.label("rejected_at"),
+                held.c.at.label("held_at"),
+                against.c.declaration_id.label("against"),
+            )
+            .join(s, s.c.shipment_id == d.c.shipment_id)
+            .outerjoin(weights, weights.c.shipment_id == d.c.shipment_id)
+            .outerjoin(found, found.c.shipment_id == d.c.shipment_id)
+            .outerjoin(alerts, alerts.c.shipment_id == d.c.shipment_id)
+            .outerjoin(rejected, rejected.c.declaration_id == d.c.declaration_id)
+            .outerjoin(held, held.c.declaration_id == d.c.declaration_id)
+            .outerjoin(against, against.c.declaration_id == d.c.declaration_id)
+        )
+        if related_to is not None:
+            targets = (
+                select(s.c.shipper, s.c.consignee, s.c.origin_port, s.c.destination_port)
+                .join(d, d.c.shipment_id == s.c.shipment_id)
+                .where(d.c.declaration_id.in_(list(related_to)))
+            )
+            parts = conn.execute(targets).all()
+            if not parts:
+                return []
+            query = query.where(
+                or_(
+                    s.c.shipper.in_({p[0] for p in parts}),
+                    s.c.consignee.in_({p[1] for p in parts}),
+                    tuple_(s.c.origin_port, s.c.destination_port).in_({(p[2], p[3]) for p in parts}),
+                )
+            )
+        return [_fact(dict(r)) for r in conn.execute(query).mappings()]
+
+    # ------------------------------------------------------------------ reading scores
+
+    def get(self, caller: Caller, declaration_id: str) -> RiskScore:
+        """The current score of a declaration, for customs and auditors; scored now if the worker has not yet."""
+        if not caller.oversight:
+            raise ForbiddenError("risk scores are for customs and auditors")
+        declaration_id = declaration_id.lower()
+        with self.engine.connect() as conn:
+            version = conn.execute(
+                select(schema.declarations.c.version).where(schema.declarations.c.declaration_id == declaration_id)
+            ).scalar()
+            stored = (
+                conn.execute(select(schema.risk_scores).where(schema.risk_scores.c.declaration_id == declaration_id))
+                .mappings()
+                .first()
+            )
+        if version is None:
+            raise NotFoundError(f"no declaration {declaration_id} in the index (it may not be indexed yet)")
+        if stored is None or stored["declaration_version"] != version:
+            self.rescore([declaration_id])
+            return self.get(caller, declaration_id)
+        return _score(dict(stored))
+
+    def scores(self, declaration_ids: Sequence[str]) -> dict[str, RiskScore]:
+        """The stored scores of these declarations (those scored)."""
+        r = schema.risk_scores
+        with self.engine.connect() as conn:
+            found = conn.execute(select(r).where(r.c.declaration_id.in_(list(declaration_ids)))).mappings().all()
+        return {x["declaration_id"]: _score(dict(x)) for x in found}
+
+    def decisions(self, declaration_id: str) -> list[DecisionRecord]:
+        """The decisions customs took on a declaration, as the risk engine recorded them."""
+        rd = schema.risk_decisions
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(rd).where(rd.c.declaration_id == declaration_id.lower()).order_by(rd.c.block_number)
+            ).mappings()
+            return [_decision(dict(x)) for x in found]
+
+    def alerts(self, *, port: str | None = None, after: float = 0.0, limit: int = 100) -> list[RiskAlert]:
+        """Risk alerts raised after ``after`` (unix time), oldest first."""
+        ra = schema.risk_alerts
+        query = select(ra).where(ra.c.raised_at > after)
+        if port:
+            query = query.where(ra.c.port == port)
+        with self.engine.connect() as conn:
+            found = conn.execute(query.order_by(ra.c.raised_at, ra.c.declaration_id).limit(limit)).mappings()
+            return [RiskAlert(**dict(x)) for x in found]
+
+    # ------------------------------------------------------------------ the worker's round
+
+    def _checkpoint(self, conn: Connection) -> int:
+        return int(conn.execute(select(schema.index_state.c.checkpoint_block)).scalar() or 0)
+
+    def record_decisions(self) -> int:
+        """Note the customs decisions not yet seen, with the score each declaration had (before it is rescored)."""
+        cd, rd, r = schema.customs_decisions, schema.risk_decisions, schema.risk_scores
+        seen = and_(
+            rd.c.declaration_id == cd.c.declaration_id,
+            rd.c.port == cd.c.port,
+            rd.c.version == cd.c.version,
+            rd.c.decision == cd.c.decision,
+        )
+        query = (
+            select(cd, r.c.score, r.c.band, r.c.model_version)
+            .outerjoin(r, r.c.declaration_id == cd.c.declaration_id)
+            .where(~select(rd.c.declaration_id).where(seen).exists())
+            .order_by(cd.c.block_number, cd.c.log_index)
+        )
+        with self.engine.begin() as conn:
+            fresh = [dict(x) for x in conn.execute(query).mappings()]
+            inspected = {
+                (x["declaration_id"], x["port"], x["version"]) for x in fresh if x["decision"] == "REQUEST_INSPECTION"
+            }
+            inspected |= {
+                (x.declaration_id, x.port, x.version)
+                for x in conn.execute(select(rd).where(rd.c.decision == "REQUEST_INSPECTION"))
+            }
+            now = time.time()
+            rows: dict[tuple[str, str, int, str], dict[str, Any]] = {}
+            for x in fresh:
+                key = (x["declaration_id"], x["port"], x["version"], x["decision"])
+                rows[key] = {
+                    "declaration_id": key[0],
+                    "port": key[1],
+                    "version": key[2],
+                    "decision": key[3],
+                    "officer": x["officer"],
+                    "score": x["score"],
+                    "band": x["band"],
+                    "model_version": x["model_version"],
+                    "against_advice": _against(x["band"], x["decision"], key[:3] in inspected),
+                    "block_number": x["block_number"],
+                    "recorded_at": now,
+                }
+            upsert_rows(conn, rd, list(rows.values()))
+        return len(rows)
+
+    def changed_since(self, block: int) -> set[str]:
+        """Open declarations whose evidence changed after ``block``: their own rows, or the history of their
+        shipper, consignee or route; and every open declaration not scored, or scored by an older model."""
+        d, s, r = schema.declarations, schema.shipments, schema.risk_scores
+        touched_tables = (
+            (d.c.shipment_id, d.c.block_number),
+            (schema.containers.c.shipment_id, schema.containers.c.block_number),
+            (schema.discrepancies.c.shipment_id, schema.discrepancies.c.block_number),
+            (schema.customs_holds.c.declaration_id, schema.customs_holds.c.block_number),
+            (schema.customs_decisions.c.declaration_id, schema.customs_decisions.c.block_number),
+            (schema.iot_alerts.c.shipment_id, schema.iot_alerts.c.block_number),
+        )
+        version = self.model().version
+        with self.engine.connect() as conn:
+            touched: set[str] = set()
+            for key, at in touched_tables:
+                touched.update(str(x) for x in conn.execute(select(key).where(at > block).distinct()).scalars())
+            open_ = select(d.c.declaration_id).join(s, s.c.shipment_id == d.c.shipment_id).where(d.c.state == "FILED")
+            stale = open_.outerjoin(r, r.c.declaration_id == d.c.declaration_id).where(
+                or_(r.c.declaration_id.is_(None), r.c.model_version != version, r.c.declaration_version != d.c.version)
+            )
+            wanted = {str(x) for x in conn.execute(stale).scalars()}
+            if touched:
+                parts = conn.execute(
+                    select(s.c.shipper, s.c.consignee, s.c.origin_port, s.c.destination_port).where(
+                        s.c.shipment_id.in_(touched)
+                    )
+                ).all()
+                if parts:
+                    related = open_.where(
+                        or_(
+                            s.c.shipper.in_({p[0] for p in parts}),
+                            s.c.consignee.in_({p[1] for p in parts}),
+                            tuple_(s.c.origin_port, s.c.destination_port).in_({(p[2], p[3]) for p in parts}),
+                        )
+                    )
+                    wanted.update(str(x) for x in conn.execute(related).scalars())
+        return wanted
+
+    def rescore(self, declaration_ids: Collection[str]) -> list[Assessment]:
+        """Score these declarations now against their history and store the scores; raise the alerts of those
+        over a port's threshold while waiting there."""
+        if not declaration_ids:
+            return []
+        model = self.model()
+        with self.engine.connect() as conn:
+            checkpoint = self._checkpoint(conn)
+            facts = self._facts(conn, declaration_ids)
+        index = {f.declaration_id: i for i, f in enumerate(facts)}
+        targets = [index[x] for x in declaration_ids if x in index]
+        found = assess(model, facts, targets, now=True)
+        now = time.time()
+        d = schema.declarations
+        with self.engine.begin() as conn:
+            versions = dict(
+                conn.execute(select(d.c.declaration_id, d.c.version).where(d.c.declaration_id.in_(list(index)))).all()
+            )
+            upsert_rows(
+                conn,
+                schema.risk_scores,
+                [
+                    {
+                        "declaration_id": x.declaration_id,
+                        "declaration_version": versions[x.declaration_id],
+                        "score": x.score,
+                        "band": x.band,
+                        "reasons": [r.__dict__ for r in x.reasons],
+                        "model_version": x.model_version,
+                        "evidence_block": checkpoint,
+                        "computed_at": now,
+                    }
+                    for x in found
+                ],
+            )
+            self._raise_alerts(conn, found, versions, now)
+        return found
+
+    def _raise_alerts(self, conn: Connection, found: Sequence[Assessment], versions: dict[str, int], now: float) -> int:
+        from portlink.services.overview import waiting_declarations
+
+        over = {
+            x.declaration_id: x
+            for x in found
+            if x.score >= min(self.config.threshold, *self.config.port_thresholds.values(), 1.0)
+        }
+        if not over:
+            return 0
+        w, ra = waiting_declarations(), schema.risk_alerts
+        waiting = conn.execute(select(w.c.declaration_id, w.c.port).where(w.c.declaration_id.in_(list(over)))).all()
+        rows = []
+        for declaration_id, port in waiting:
+            x = over[declaration_id]
+            threshold = self.config.threshold_of(port)
+            key = (declaration_id, port, versions[declaration_id])
+            if x.score < threshold:
+                continue
+            exists = conn.execute(
+                select(ra.c.declaration_id).where(
+                    ra.c.declaration_id == key[0], ra.c.port == key[1], ra.c.declaration_version == key[2]
+                )
+            ).first()
+            if exists is None:
+                rows.append(
+                    {
+                        "declaration_id": key[0],
+                        "port": key[1],
+                        "declaration_version": key[2],
+                        "score": x.score,
+                        "threshold": threshold,
+                        "model_version": x.model_version,
+                        "reasons": "; ".join(r.text for r in x.reasons),
+                        "raised_at": now,
+                    }
+                )
+        upsert_rows(conn, ra, rows)
+        return len(rows)
+
+    def decided_since_training(self) -> int:
+        """Declarations with an outcome (cleared, rejected or held) filed after the window of the model in use."""
+        d, s, h = schema.declarations, schema.shipments, schema.customs_holds
+        model = self.model()
+        since = model.window.get("toFiledAt", -1) if model.trained else -1
+        held = select(h.c.declaration_id).where(h.c.declaration_id == d.c.declaration_id).exists()
+        query = (
+            select(func.count())
+            .select_from(d.join(s, s.c.shipment_id == d.c.shipment_id))
+            .where(s.c.registered_block > since, or_(d.c.state.in_(("CLEARED", "REJECTED")), held))
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def round(self, since_block: int) -> tuple[Round, int]:
+        """One round of the worker after the index's ``since_block``: decisions noted, declarations rescored,
+        alerts raised, and a retraining when :attr:`RiskConfig.retrain_after` new outcomes arrived. Returns what
+        it did and the checkpoint to start the next round from."""
+        from portlink.domain.risk_training import NotEnoughOutcomes
+
+        with self.engine.connect() as conn:
+            checkpoint = self._checkpoint(conn)
+        if checkpoint < since_block:  # rolled back: look again at everything after the new checkpoint
+            since_block = min(since_block, checkpoint) - 1
+        decisions = self.record_decisions()
+        trained = None
+        if checkpoint > since_block and self.decided_since_training() >= self.config.retrain_after:
+            try:
+                trained = self.train().version
+            except NotEnoughOutcomes as exc:
+                log.info("risk model not retrained: %s", exc)
+        wanted = self.changed_since(since_block)
+        before = self._alert_count()
+        found = self.rescore(wanted)
+        return Round(decisions, len(found), self._alert_count() - before, trained), checkpoint
+
+    def _alert_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(schema.risk_alerts)).scalar_one())
+
+
+class RiskWorker:
+    """Keeps scores current in a thread of the API process: a round whenever the index commits (or every
+    ``poll_seconds``); a failing round is logged and tried again after ``retry_seconds``."""
+
+    def __init__(self, risk: RiskService, changes: IndexChanges | None) -> None:
+        self.risk, self.changes = risk, changes
+        self.stop_event = threading.Event()
+        self.rounds = 0
+        self.failures = 0
+
+    def run(self) -> None:
+        """Round after round until stopped."""
+        wakeup = self.changes.subscribe(None) if self.changes is not None else None
+        since = -1
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    done, since = self.risk.round(since)
+                    self.rounds += 1
+                    if done.scored or done.alerts or done.trained:
+                        log.info("risk round: %s", done)
+                    pause = self.risk.config.poll_seconds
+                except Exception:
+                    self.failures += 1
+                    log.exception("risk round failed; trying again")
+                    pause = self.risk.config.retry_seconds
+                if wakeup is not None:
+                    wakeup.wait(pause)
+                else:
+                    self.stop_event.wait(pause)
+        finally:
+            if wakeup is not None and self.changes is not None:
+                self.changes.unsubscribe(wakeup)
+
+    def stop(self) -> None:
+        """Stop after the current round."""
+        self.stop_event.set()
+
+
+def _fact(r: dict[str, Any]) -> DeclarationFacts:
+    finding_at = min((t for t in (r["rejected_at"], r["held_at"]) if t is not None), default=None)
+    if finding_at is not None:
+        outcome, decided_at = 1, int(finding_at)
+    elif r["state"] == "CLEARED":
+        outcome, decided_at = 0, int(r["block_number"])
+    else:
+        outcome, decided_at = None, None
+    try:
+        value = int(r["customs_value"])
+    except (TypeError, ValueError):
+        value = 0
+    return DeclarationFacts(
+        declaration_id=r["declaration_id"],
+        shipper=str(r["shipper"]).lower(),
+        consignee=str(r["consignee"]).lower(),
+        origin=r["origin_port"],
+        destination=r["destination_port"],
+        hs_codes=tuple(sorted(str(x) for x in r["hs_codes"] or ())),
+        customs_value=value,
+        currency=r["currency"],
+        declared_kg=int(r["kg"] or 0),
+        filed_at=int(r["registered_block"]),
+        weight_deviation=None if r["deviation"] is None else float(r["deviation"]),
+        seal_discrepancy=bool(r["seals"]),
+        weight_discrepancy=bool(r["weight"]),
+        iot_alerts=int(r["alerts"] or 0),
+        outcome=outcome,
+        decided_at=decided_at,
+        against_advice=r["against"] is not None,
+    )
+
+
+def _score(r: dict[str, Any]) -> RiskScore:
+    return RiskScore(
+        declaration_id=r["declaration_id"],
+        declaration_version=r["declaration_version"],
+        score=float(r["score"]),
+        band=r["band"],
+        advice=ADVICE[r["band"]],
+        reasons=[ReasonRecord(x["feature"], float(x["contribution"]), x["text"]) for x in r["reasons"]],
+        model_version=r["model_version"],
+        evidence_block=r["evidence_block"],
+        computed_at=r["computed_at"],
+    )
+
+
+def _decision(r: dict[str, Any]) -> DecisionRecord:
+    return DecisionRecord(
+        declaration_id=r["declaration_id"],
+        port=r["port"],
+        version=r["version"],
+        decision=r["decision"],
+        officer=r["officer"],
+        score=r["score"],
+        band=r["band"],
+        model_version=r["model_version"],
+        against_advice=bool(r["against_advice"]),
+        block_number=r["block_number"],
+    )
