@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from portlink.api.routes.risk import model_public
 from portlink.errors import ForbiddenError, NotFoundError
 from portlink.services.access import Caller
 from portlink.services.risk import RiskConfig, RiskService, RiskWorker
@@ -113,6 +114,10 @@ def test_training_stores_a_new_version_and_open_declarations_are_rescored_by_it(
     assert info.window["declarations"] == 2_900
     assert 0.6 < info.metrics["rocAuc"] <= 1
     assert info.value_references > 0
+    public = model_public(info).model_dump(by_alias=True)
+    assert public["window"]["declarations"] == 2_900
+    assert public["metrics"]["rocAuc"] == info.metrics["rocAuc"]
+    assert public["metrics"]["precisionAt5"] == info.metrics["precisionAt5"]
     done, _ = risk.round(4_000)
     assert done.scored == 100  # scored by an older model
     assert {s.model_version for s in risk.scores(open_ids(engine)).values()} == {1}

@@ -31,13 +31,18 @@ from portlink.domain.risk import (
     assess,
     prior_model,
 )
-from portlink.errors import ForbiddenError, NotFoundError
+from portlink.errors import ForbiddenError, NotFoundError, PortLinkError
 from portlink.indexer.bulk import upsert_rows
 from portlink.services.access import Caller
 from portlink.services.changes import IndexChanges
 from portlink.store import schema
 
 log = logging.getLogger("portlink.risk")
+
+
+class RiskTrainingError(PortLinkError, ValueError):
+    """Too few decided declarations (or only one outcome) to train the risk model on."""
+
 
 #: What a band advises.
 ADVICE = {"low": "release", "medium": "check the documents", "high": "inspect"}
@@ -201,13 +206,16 @@ class RiskService:
         )
 
     def train(self) -> ModelInfo:
-        """Train the next model version on every decided declaration and store it; ``NotEnoughOutcomes`` (a
-        ``ValueError``) when there are too few."""
-        from portlink.domain.risk_training import train  # scikit-learn: only when training
+        """Train the next model version on every decided declaration and store it (:class:`PortLinkError` naming
+        what is missing when there are too few outcomes)."""
+        from portlink.domain.risk_training import NotEnoughOutcomes, train  # scikit-learn: only when training
 
         facts = self.facts()
         version = self.model().version + 1
-        trained = train(facts, version=version)
+        try:
+            trained = train(facts, version=version)
+        except NotEnoughOutcomes as exc:
+            raise RiskTrainingError(f"risk model not trained: {exc}") from None
         model = trained.model
         with self.engine.begin() as conn:
             conn.execute(
@@ -561,8 +569,6 @@ class RiskService:
         """One round of the worker after the index's ``since_block``: decisions noted, declarations rescored,
         alerts raised, and a retraining when :attr:`RiskConfig.retrain_after` new outcomes arrived. Returns what
         it did and the checkpoint to start the next round from."""
-        from portlink.domain.risk_training import NotEnoughOutcomes
-
         with self.engine.connect() as conn:
             checkpoint = self._checkpoint(conn)
         if checkpoint < since_block:  # rolled back: look again at everything after the new checkpoint
@@ -572,8 +578,8 @@ class RiskService:
         if checkpoint > since_block and self.decided_since_training() >= self.config.retrain_after:
             try:
                 trained = self.train().version
-            except NotEnoughOutcomes as exc:
-                log.info("risk model not retrained: %s", exc)
+            except RiskTrainingError as exc:
+                log.info("%s", exc)
         wanted = self.changed_since(since_block)
         before = self._alert_count()
         found = self.rescore(wanted)
