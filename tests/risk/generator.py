@@ -32,10 +32,20 @@ CURRENCY_RATE = {"HKD": 0.0, "CNY": math.log(0.92), "USD": math.log(1 / 7.8)}
 BACKGROUND = 0.02
 UNDERVALUED = 0.03
 SEED = 21
+#: The planted patterns, as :func:`generate_with_patterns` names them.
+PATTERNS = ("undervalued", "drifting", "seal_corridor", "offender", "iot")
 
 
 def generate(n: int, *, seed: int = SEED, shippers: int = 600, consignees: int = 500) -> list[DeclarationFacts]:
     """``n`` decided declarations, filed one per time step, each decided 5-300 steps after filing."""
+    return generate_with_patterns(n, seed=seed, shippers=shippers, consignees=consignees)[0]
+
+
+def generate_with_patterns(
+    n: int, *, seed: int = SEED, shippers: int = 600, consignees: int = 500
+) -> tuple[list[DeclarationFacts], list[frozenset[str]]]:
+    """:func:`generate`, with the planted patterns each declaration carries (``undervalued``, ``drifting``,
+    ``seal_corridor``, ``offender``, ``iot``; none for clean traffic)."""
     rng = np.random.default_rng(seed)
     headings = [f"{h:04d}" for h in rng.choice(np.arange(100, 9700), size=40, replace=False)]
     heading_value = {h: rng.uniform(3.0, 8.0) for h in headings}  # log of minor units per kg
@@ -62,6 +72,7 @@ def generate(n: int, *, seed: int = SEED, shippers: int = 600, consignees: int =
     delays = rng.integers(5, 300, size=n)
 
     facts = []
+    planted: list[frozenset[str]] = []
     for i in range(n):
         shipper, route = int(shipper_of[i]), routes[int(route_of[i])]
         heading = headings[int(heading_of[i])]
@@ -86,6 +97,16 @@ def generate(n: int, *, seed: int = SEED, shippers: int = 600, consignees: int =
         alerts = int(u[i, 5] > 0.97) + int(u[i, 5] > 0.995)
         if alerts:
             finding |= u[i, 4] > 1 - 0.25 * alerts
+        tags = {"undervalued"} if undervalued[i] else set()
+        if shipper in drifters and deviation > 0.05:
+            tags.add("drifting")
+        if seal and route == SEAL_CORRIDOR:
+            tags.add("seal_corridor")
+        if shipper in offenders:
+            tags.add("offender")
+        if alerts:
+            tags.add("iot")
+        planted.append(frozenset(tags))
         facts.append(
             DeclarationFacts(
                 declaration_id=f"0x{i:064x}",
@@ -106,4 +127,4 @@ def generate(n: int, *, seed: int = SEED, shippers: int = 600, consignees: int =
                 decided_at=i + int(delays[i]),
             )
         )
-    return facts
+    return facts, planted

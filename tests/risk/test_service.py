@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from portlink.api.routes.risk import model_public
+from portlink.domain.risk import assess
 from portlink.errors import ForbiddenError, NotFoundError
 from portlink.services.access import Caller
 from portlink.services.risk import RiskConfig, RiskService, RiskWorker
@@ -218,3 +219,16 @@ def test_a_failing_round_is_logged_and_retried_never_fatal(engine: Engine, caplo
     thread.join(5)
     assert worker.rounds >= 1
     assert len(risk.scores(open_ids(engine))) == 100
+
+
+def test_the_history_read_through_indexes_scores_as_the_whole_index_would(engine: Engine) -> None:
+    risk = RiskService(engine, RiskConfig(retrain_after=10**9))
+    model = risk.train() and risk.model()
+    everything = risk.facts()
+    where = {f.declaration_id: i for i, f in enumerate(everything)}
+    for declaration_id in open_ids(engine)[:25]:
+        history = risk.history_of([declaration_id])
+        assert len(history) < len(everything) / 4
+        (windowed,) = assess(model, history, [[f.declaration_id for f in history].index(declaration_id)])
+        (whole,) = assess(model, everything, [where[declaration_id]])
+        assert windowed == whole

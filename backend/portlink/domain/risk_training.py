@@ -131,12 +131,20 @@ def _model(
     )
 
 
+def split(n: int) -> tuple[int, int]:
+    """Where the fitting part of ``n`` decided declarations (oldest first) ends, and where the calibration part
+    ends: the rest is held out."""
+    return int(n * (1 - HELD_OUT - CALIBRATION)), int(n * (1 - HELD_OUT))
+
+
 @dataclass(frozen=True)
 class Training:
     """A trained model and what its held-out run measured."""
 
     model: RiskModel
     held_out: Metrics
+    #: The held-out run's scores of the newest 20 % of the decided declarations, oldest first.
+    held_out_scores: Vector
     seconds: float
 
 
@@ -158,15 +166,15 @@ def train(facts: Sequence[DeclarationFacts], *, version: int, seed: int = 21) ->
     # The held-out run: fit on the oldest, calibrate on the next, measure on the newest; value references and the
     # base rate from the fitting part only.
     n = len(decided)
-    fit_end = int(n * (1 - HELD_OUT - CALIBRATION))
-    cal_end = int(n * (1 - HELD_OUT))
+    fit_end, cal_end = split(n)
     fit_part = [facts[i] for i in decided[:fit_end]]
     base = float(labels[:fit_end].mean()) if fit_end else float(labels.mean())
     references = value_references(fit_part)
     x = feature_rows(facts, references, base_rate=base, targets=decided).matrix
     fitted = _fit(x[:fit_end], labels[:fit_end], weights[:fit_end], x[fit_end:cal_end], labels[fit_end:cal_end], seed)
     held = _model(fitted, version, base, np.zeros(1), references)
-    metrics = evaluate(labels[cal_end:], held.scores(x[cal_end:]))
+    held_scores = held.scores(x[cal_end:])
+    metrics = evaluate(labels[cal_end:], held_scores)
 
     # The model kept: the same recipe on everything decided (calibrated on the newest 15 %).
     base = float(labels.mean())
@@ -185,4 +193,4 @@ def train(facts: Sequence[DeclarationFacts], *, version: int, seed: int = 21) ->
     finished = RiskModel(
         **{**model.__dict__, "trained_at": time.time(), "window": window, "metrics": metrics.as_dict()}
     )
-    return Training(finished, metrics, time.perf_counter() - started)
+    return Training(finished, metrics, held_scores, time.perf_counter() - started)
