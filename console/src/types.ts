@@ -163,6 +163,10 @@ export interface DeclarationSummary {
   openAlerts: number;
   openDiscrepancies: number;
   blockNumber: number;
+  /** Customs and auditors only: the risk score (0-1, null until scored), its band and reasons (advice only). */
+  riskScore: number | null;
+  riskBand: "low" | "medium" | "high" | null;
+  riskReasons: string[];
 }
 
 export interface Alert {

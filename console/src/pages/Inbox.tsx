@@ -1,5 +1,6 @@
 // A customs officer's inbox: declarations filed and waiting for the decision of their port's customs on the
-// current version, oldest first, with what weighs on them.
+// current version, highest risk first (or oldest first), with the risk score's reasons and what weighs on them.
+// The score is advice: the decision stays with the officer.
 import { get, type Page } from "../api";
 import { Badge, Loading, PageTitle, Pager, Problem, portsOf, useData, useSession } from "../components/ui";
 import { amount } from "../format";
@@ -14,9 +15,13 @@ export function Inbox() {
   const { query } = useLocation();
   const port = query.get("port") ?? ports[0] ?? "";
   const offset = Number(query.get("offset") ?? 0);
+  const order = query.get("order") === "age" ? "age" : "risk";
   const { data, error, loading } = useData(
-    () => (port ? get<Page<DeclarationSummary>>("/v1/declarations", { waitingAt: port, limit: LIMIT, offset }) : Promise.resolve(null)),
-    [port, offset],
+    () =>
+      port
+        ? get<Page<DeclarationSummary>>("/v1/declarations", { waitingAt: port, sort: order, limit: LIMIT, offset })
+        : Promise.resolve(null),
+    [port, offset, order],
   );
   if (!ports.length) {
     return (
@@ -28,16 +33,28 @@ export function Inbox() {
   }
   return (
     <div>
-      <PageTitle sub="Declarations waiting for your decision, oldest first.">Inbox</PageTitle>
+      <PageTitle
+        sub={`Declarations waiting for your decision, ${order === "risk" ? "highest risk first" : "oldest first"}. The risk score is advice: the decision is yours.`}
+      >
+        Inbox
+      </PageTitle>
       {ports.length > 1 && (
         <nav class="tabs" aria-label="Ports">
           {ports.map((p) => (
-            <a key={p} href={`/inbox?port=${p}`} aria-current={p === port ? "page" : undefined}>
+            <a key={p} href={`/inbox?port=${p}&order=${order}`} aria-current={p === port ? "page" : undefined}>
               Customs of {p}
             </a>
           ))}
         </nav>
       )}
+      <nav class="tabs" aria-label="Order">
+        <a href={`/inbox?port=${port}&order=risk`} aria-current={order === "risk" ? "page" : undefined}>
+          Highest risk first
+        </a>
+        <a href={`/inbox?port=${port}&order=age`} aria-current={order === "age" ? "page" : undefined}>
+          Oldest first
+        </a>
+      </nav>
       <Problem error={error} />
       {loading && !data ? (
         <Loading />
@@ -50,6 +67,7 @@ export function Inbox() {
               </caption>
               <thead>
                 <tr>
+                  <th scope="col">Risk (advice)</th>
                   <th scope="col">Transport document</th>
                   <th scope="col">Route</th>
                   <th scope="col">Version</th>
@@ -64,6 +82,9 @@ export function Inbox() {
               <tbody>
                 {data.data.map((d) => (
                   <tr key={d.declarationId}>
+                    <td class="risk">
+                      <Risk score={d.riskScore} band={d.riskBand} reasons={d.riskReasons} />
+                    </td>
                     <td>{d.transportDocumentReference}</td>
                     <td>
                       {d.originPort} → {d.destinationPort}
@@ -94,17 +115,45 @@ export function Inbox() {
                 ))}
                 {data.data.length === 0 && (
                   <tr>
-                    <td colSpan={7} class="muted">
+                    <td colSpan={8} class="muted">
                       Nothing waits for customs of {port}.
                     </td>
                   </tr>
                 )}
               </tbody>
             </table>
-            <Pager total={data.total} limit={LIMIT} offset={offset} onPage={(o) => navigate(`/inbox?port=${port}&offset=${o}`)} />
+            <Pager
+              total={data.total}
+              limit={LIMIT}
+              offset={offset}
+              onPage={(o) => navigate(`/inbox?port=${port}&order=${order}&offset=${o}`)}
+            />
           </>
         )
       )}
+    </div>
+  );
+}
+
+/** A risk score drawn as a bar coloured by its band, with the reasons that raised it most. */
+function Risk({ score, band, reasons }: { score: number | null; band: string | null; reasons: string[] }) {
+  if (score === null || band === null) return <span class="muted">not scored yet</span>;
+  const percent = Math.round(score * 100);
+  return (
+    <div>
+      <div class="risk-line">
+        <span class={`risk-meter ${band}`} role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-label={`Risk ${percent} %, ${band}`}>
+          <span style={{ width: `${Math.max(2, percent)}%` }} />
+        </span>
+        <span class={`risk-figure ${band}`}>
+          {percent} % {band}
+        </span>
+      </div>
+      <ul class="reasons">
+        {reasons.slice(0, 2).map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
     </div>
   );
 }
