@@ -232,3 +232,36 @@ def test_the_history_read_through_indexes_scores_as_the_whole_index_would(engine
         (windowed,) = assess(model, history, [[f.declaration_id for f in history].index(declaration_id)])
         (whole,) = assess(model, everything, [where[declaration_id]])
         assert windowed == whole
+
+
+def test_cached_history_follows_the_index(engine: Engine) -> None:
+    risk = RiskService(engine, RiskConfig(retrain_after=10**9))
+    target = open_ids(engine)[0]
+    history = {f.declaration_id: f for f in risk.history_of([target])}
+    cleared = next(f for f in history.values() if f.outcome == 0)
+    with engine.begin() as conn:  # a hold indexed in the next block, and the checkpoint moves on
+        conn.execute(
+            insert(schema.customs_holds),
+            {
+                "declaration_id": cleared.declaration_id,
+                "port": "CNSHK",
+                "officer": CUSTOMS.member,
+                "reason_code": "X-RAY",
+                "active": True,
+                "released_by": None,
+                "block_number": 4_001,
+                "confirmed": False,
+            },
+        )
+        conn.execute(update(schema.index_state).values(checkpoint_block=4_001))
+    again = {f.declaration_id: f for f in risk.history_of([target])}
+    assert (again[cleared.declaration_id].outcome, again[cleared.declaration_id].decided_at) == (1, 4_001)
+    # A reorganisation replaces block 4001 (its hash changes) and indexes it without the hold: all is read again.
+    with engine.begin() as conn:
+        conn.execute(insert(schema.blocks), {"number": 4_001, "hash": "0xaaaa"})
+    risk.history_of([target])  # remembers the hash of the checkpoint's block
+    with engine.begin() as conn:
+        conn.execute(schema.customs_holds.delete().where(schema.customs_holds.c.block_number == 4_001))
+        conn.execute(update(schema.blocks).where(schema.blocks.c.number == 4_001).values(hash="0xbbbb"))
+    replayed = {f.declaration_id: f for f in risk.history_of([target])}
+    assert replayed[cleared.declaration_id].outcome == 0

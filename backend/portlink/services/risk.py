@@ -19,9 +19,24 @@ import threading
 import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Float, and_, case, cast, func, or_, select, tuple_, union
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Engine,
+    Float,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    tuple_,
+    union,
+)
 
 from portlink.domain.risk import (
     FEATURES,
@@ -51,6 +66,8 @@ class RiskTrainingError(PortLinkError, ValueError):
 HISTORY_FACTOR = 2
 #: Declaration ids per query.
 CHUNK = 2_000
+#: Facts kept in memory at most (about 0.5 kB each); the cache starts again beyond.
+MAX_CACHED = 300_000
 
 #: What a band advises.
 ADVICE = {"low": "release", "medium": "check the documents", "high": "inspect"}
@@ -177,6 +194,12 @@ class RiskService:
         self.config = config or RiskConfig()
         self._model: RiskModel | None = None
         self._lock = threading.Lock()
+        #: Facts already read, valid up to the index checkpoint ``_cache_block``: each new checkpoint evicts the
+        #: declarations whose evidence changed since (one indexed query per evidence table).
+        self._cache: dict[str, DeclarationFacts] = {}
+        self._cache_block: int | None = None
+        self._cache_hash: str | None = None
+        self._cache_lock = threading.Lock()
 
     # ------------------------------------------------------------------ the model
 
@@ -255,31 +278,63 @@ class RiskService:
         """These declarations with the history they are scored against: the latest declarations of their shippers,
         consignees and routes (:data:`HISTORY_FACTOR` times the windows the engine counts, by registration, so
         that the engine's latest decided ones are among them) and each party's first declaration (is it its
-        first?). One statement through indexes, so that scoring one declaration costs the same on a large index."""
-        d, s = schema.declarations, schema.shipments
-        wanted = list(declaration_ids)
+        first?). One prepared statement per declaration, through indexes, so that scoring one costs the same on a
+        large index; the facts themselves mostly come from the cache."""
+        ids: set[str] = set()
         with self.engine.connect() as conn:
-            targets = conn.execute(
-                select(s.c.shipper, s.c.consignee, s.c.origin_port, s.c.destination_port)
-                .join(d, d.c.shipment_id == s.c.shipment_id)
-                .where(d.c.declaration_id.in_(wanted))
-            ).all()
-            if not targets:
-                return []
-            with_declaration = select(d.c.declaration_id.label("id")).join(s, s.c.shipment_id == d.c.shipment_id)
-            party_window, route_window = HISTORY_FACTOR * PARTY_WINDOW, HISTORY_FACTOR * ROUTE_WINDOW
-            parts: list[Any] = [select(d.c.declaration_id.label("id")).where(d.c.declaration_id.in_(wanted))]
-            for column, values in ((s.c.shipper, {t[0] for t in targets}), (s.c.consignee, {t[1] for t in targets})):
-                for value in values:
-                    mine = with_declaration.where(column == value)
-                    parts.append(mine.order_by(s.c.registered_block.desc()).limit(party_window))
-                    parts.append(mine.order_by(s.c.registered_block).limit(1))
-            for origin, destination in {(t[2], t[3]) for t in targets}:
-                route = with_declaration.where(s.c.origin_port == origin, s.c.destination_port == destination)
-                parts.append(route.order_by(s.c.registered_block.desc()).limit(route_window))
-            subqueries = [p.subquery() for p in parts]
-            ids = list(conn.execute(union(*(select(q.c.id) for q in subqueries))).scalars())
-            return self._facts(conn, ids)
+            for declaration_id in declaration_ids:
+                ids.update(conn.execute(_history_statement(), {"target": declaration_id}).scalars())
+            return self._cached_facts(conn, sorted(ids))
+
+    def _cached_facts(self, conn: Connection, ids: Sequence[str]) -> list[DeclarationFacts]:
+        """The facts of ``ids``, from the cache where it is still valid, the rest read now."""
+        with self._cache_lock:
+            checkpoint = self._checkpoint(conn)
+            # A reorganisation re-indexes blocks at or below the cached checkpoint: its block's hash changed.
+            mark = self._block_hash(conn, self._cache_block) if self._cache_block is not None else None
+            if (
+                self._cache_block is None
+                or checkpoint < self._cache_block
+                or mark != self._cache_hash
+                or len(self._cache) > MAX_CACHED
+            ):
+                self._cache.clear()
+            elif checkpoint > self._cache_block:
+                for declaration_id in self._touched(conn, self._cache_block):
+                    self._cache.pop(declaration_id, None)
+            self._cache_block, self._cache_hash = checkpoint, self._block_hash(conn, checkpoint)
+            missing = [i for i in ids if i not in self._cache]
+            for start in range(0, len(missing), CHUNK):
+                self._cache.update((f.declaration_id, f) for f in self._facts(conn, missing[start : start + CHUNK]))
+            return [self._cache[i] for i in ids if i in self._cache]
+
+    @staticmethod
+    def _block_hash(conn: Connection, number: int) -> str | None:
+        """The hash the index keeps of block ``number`` (recent blocks only; ``None`` for older, final ones)."""
+        b = schema.blocks
+        found = conn.execute(select(b.c.hash).where(b.c.number == number)).scalar()
+        return None if found is None else str(found)
+
+    def _forget(self, declaration_ids: Collection[str]) -> None:
+        with self._cache_lock:
+            for declaration_id in declaration_ids:
+                self._cache.pop(declaration_id, None)
+
+    @staticmethod
+    def _touched(conn: Connection, block: int) -> set[str]:
+        """Declarations (by id, which is their shipment's) with evidence indexed after ``block``."""
+        touched: set[str] = set()
+        for table, key in (
+            (schema.declarations, "shipment_id"),
+            (schema.containers, "shipment_id"),
+            (schema.discrepancies, "shipment_id"),
+            (schema.customs_holds, "declaration_id"),
+            (schema.customs_decisions, "declaration_id"),
+            (schema.iot_alerts, "shipment_id"),
+        ):
+            query = select(table.c[key]).where(table.c.block_number > block).distinct()
+            touched.update(str(x) for x in conn.execute(query).scalars())
+        return touched
 
     @staticmethod
     def _facts(conn: Connection, ids: Sequence[str] | None) -> list[DeclarationFacts]:
@@ -435,25 +490,16 @@ class RiskService:
                     "recorded_at": now,
                 }
             upsert_rows(conn, rd, list(rows.values()))
+        self._forget({key[0] for key in rows})  # whether a decision went against the advice is a fact of it
         return len(rows)
 
     def changed_since(self, block: int) -> set[str]:
         """Open declarations whose evidence changed after ``block``: their own rows, or the history of their
         shipper, consignee or route; and every open declaration not scored, or scored by an older model."""
         d, s, r = schema.declarations, schema.shipments, schema.risk_scores
-        touched_tables = (
-            (d.c.shipment_id, d.c.block_number),
-            (schema.containers.c.shipment_id, schema.containers.c.block_number),
-            (schema.discrepancies.c.shipment_id, schema.discrepancies.c.block_number),
-            (schema.customs_holds.c.declaration_id, schema.customs_holds.c.block_number),
-            (schema.customs_decisions.c.declaration_id, schema.customs_decisions.c.block_number),
-            (schema.iot_alerts.c.shipment_id, schema.iot_alerts.c.block_number),
-        )
         version = self.model().version
         with self.engine.connect() as conn:
-            touched: set[str] = set()
-            for key, at in touched_tables:
-                touched.update(str(x) for x in conn.execute(select(key).where(at > block).distinct()).scalars())
+            touched = self._touched(conn, block)
             open_ = select(d.c.declaration_id).join(s, s.c.shipment_id == d.c.shipment_id).where(d.c.state == "FILED")
             stale = open_.outerjoin(r, r.c.declaration_id == d.c.declaration_id).where(
                 or_(r.c.declaration_id.is_(None), r.c.model_version != version, r.c.declaration_version != d.c.version)
@@ -631,6 +677,31 @@ class RiskWorker:
     def stop(self) -> None:
         """Stop after the current round."""
         self.stop_event.set()
+
+
+@cache
+def _history_statement() -> CompoundSelect[Any]:
+    """The ids of a declaration (``:target``) and of its history (see :meth:`RiskService.history_of`), built once."""
+    d, s = schema.declarations, schema.shipments
+    target = select(s).where(s.c.shipment_id == bindparam("target")).subquery("target")
+    with_declaration = select(d.c.declaration_id.label("id")).join(s, s.c.shipment_id == d.c.shipment_id)
+    party, route = HISTORY_FACTOR * PARTY_WINDOW, HISTORY_FACTOR * ROUTE_WINDOW
+    shipper = with_declaration.where(s.c.shipper == select(target.c.shipper).scalar_subquery())
+    consignee = with_declaration.where(s.c.consignee == select(target.c.consignee).scalar_subquery())
+    on_route = with_declaration.where(
+        s.c.origin_port == select(target.c.origin_port).scalar_subquery(),
+        s.c.destination_port == select(target.c.destination_port).scalar_subquery(),
+    )
+    parts = [
+        select(d.c.declaration_id.label("id")).where(d.c.declaration_id == bindparam("target")),
+        shipper.order_by(s.c.registered_block.desc()).limit(party),
+        shipper.order_by(s.c.registered_block).limit(1),
+        consignee.order_by(s.c.registered_block.desc()).limit(party),
+        consignee.order_by(s.c.registered_block).limit(1),
+        on_route.order_by(s.c.registered_block.desc()).limit(route),
+    ]
+    subqueries = [p.subquery() for p in parts]
+    return union(*(select(q.c.id) for q in subqueries))
 
 
 def _fact(r: Mapping[str, Any]) -> DeclarationFacts:
