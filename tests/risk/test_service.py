@@ -18,7 +18,7 @@ from portlink.services.access import Caller
 from portlink.services.risk import RiskConfig, RiskService, RiskWorker
 from portlink.store import schema
 from portlink.store.engine import migrate, open_engine
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from tests.risk import store_rows
 from tests.risk.generator import generate
@@ -50,6 +50,23 @@ def engine(tmp_path: Path) -> Engine:
     return engine
 
 
+def hold(conn: Connection, declaration_id: str, block: int) -> None:
+    """A customs hold at Shekou on ``declaration_id``, indexed at ``block``."""
+    conn.execute(
+        insert(schema.customs_holds),
+        {
+            "declaration_id": declaration_id,
+            "port": "CNSHK",
+            "officer": CUSTOMS.member,
+            "reason_code": "X-RAY",
+            "active": True,
+            "released_by": None,
+            "block_number": block,
+            "confirmed": True,
+        },
+    )
+
+
 def open_ids(engine: Engine) -> list[str]:
     d = schema.declarations
     with engine.connect() as conn:
@@ -68,19 +85,7 @@ def test_labels_come_from_rejections_holds_and_clearances(engine: Engine) -> Non
     # A hold alone is a finding too, decided at the hold's block.
     cleared = next(f for f in truth[:2_900] if f.outcome == 0)
     with engine.begin() as conn:
-        conn.execute(
-            insert(schema.customs_holds),
-            {
-                "declaration_id": cleared.declaration_id,
-                "port": "CNSHK",
-                "officer": CUSTOMS.member,
-                "reason_code": "X-RAY",
-                "active": False,
-                "released_by": None,
-                "block_number": 3_500,
-                "confirmed": True,
-            },
-        )
+        hold(conn, cleared.declaration_id, 3_500)
     held = next(f for f in risk.facts() if f.declaration_id == cleared.declaration_id)
     assert (held.outcome, held.decided_at) == (1, 3_500)
 
@@ -240,19 +245,7 @@ def test_cached_history_follows_the_index(engine: Engine) -> None:
     history = {f.declaration_id: f for f in risk.history_of([target])}
     cleared = next(f for f in history.values() if f.outcome == 0)
     with engine.begin() as conn:  # a hold indexed in the next block, and the checkpoint moves on
-        conn.execute(
-            insert(schema.customs_holds),
-            {
-                "declaration_id": cleared.declaration_id,
-                "port": "CNSHK",
-                "officer": CUSTOMS.member,
-                "reason_code": "X-RAY",
-                "active": True,
-                "released_by": None,
-                "block_number": 4_001,
-                "confirmed": False,
-            },
-        )
+        hold(conn, cleared.declaration_id, 4_001)
         conn.execute(update(schema.index_state).values(checkpoint_block=4_001))
     again = {f.declaration_id: f for f in risk.history_of([target])}
     assert (again[cleared.declaration_id].outcome, again[cleared.declaration_id].decided_at) == (1, 4_001)
