@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from portlink.api.routes.risk import model_public
@@ -28,8 +28,8 @@ SHIPPER = Caller("k2", "0x" + "5a" * 20, "shipper", (("SHIPPER", None),))
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = open_engine(f"sqlite:///{tmp_path / 'index.db'}")
+def engine(database: Callable[[], str]) -> Iterator[Engine]:
+    engine = open_engine(database())
     migrate(engine)
     history = generate(3_000, seed=7)
     decided, open_ = history[:2_900], history[2_900:]
@@ -47,7 +47,8 @@ def engine(tmp_path: Path) -> Engine:
                 "rollback_floor": 0,
             },
         )
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def hold(conn: Connection, declaration_id: str, block: int) -> None:
