@@ -246,3 +246,16 @@ export interface Overview {
   milestonesByDay: { day: number; count: number }[];
   checkpointBlock: number | null;
 }
+
+export interface RiskAssessment {
+  declarationId: string;
+  declarationVersion: number;
+  score: number;
+  band: "low" | "medium" | "high";
+  advice: string;
+  reasons: { feature: string; contribution: number; text: string }[];
+  modelVersion: number;
+  evidenceBlock: number;
+  computedAt: number;
+  decisions: { port: string; version: number; decision: string; band: string | null; score: number | null; againstAdvice: boolean }[];
+}

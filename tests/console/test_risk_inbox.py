@@ -1,5 +1,6 @@
 """The officer's inbox in the console, highest risk first: each row draws its risk score as a bar with the reasons
-that raised it; the officer can switch to oldest first. A trader's console never shows a score."""
+that raised it, the review shows every reason and the advice; the officer can switch to oldest first. A trader's
+console never shows a score."""
 
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ def test_the_inbox_puts_the_riskiest_first_with_its_reasons(console, api, tmp_pa
     shot = Path(os.environ.get("PORTLINK_SCREENSHOT_DIR", tmp_path)) / "inbox-risk.png"
     page.screenshot(path=str(shot), full_page=True)
 
+    top.get_by_role("link", name=f"Review {bl[suspicious]}").click()
+    risk = page.get_by_role("region", name="Risk (advice only)")
+    expect(risk.get_by_role("meter")).to_have_attribute("aria-valuenow", str(percent))
+    expect(risk).to_contain_text(f"Advice: {loud['advice']}. The decision is yours.")
+    for reason in loud["reasons"]:
+        expect(risk).to_contain_text(reason["text"])
+    expect(risk).to_contain_text("Model 0: the untrained prior")
+    page.screenshot(path=str(shot.with_name("review-risk.png")), full_page=True)
+
+    page.goto("/inbox")
     page.get_by_role("link", name="Oldest first").click()
     expect(page.get_by_role("link", name="Oldest first")).to_have_attribute("aria-current", "page")
     expect(rows.nth(1)).to_contain_text(bl[clean])  # filed first

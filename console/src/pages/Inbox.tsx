@@ -2,6 +2,7 @@
 // current version, highest risk first (or oldest first), with the risk score's reasons and what weighs on them.
 // The score is advice: the decision stays with the officer.
 import { get, type Page } from "../api";
+import { RiskMeter } from "../components/Risk";
 import { Badge, Loading, PageTitle, Pager, Problem, portsOf, useData, useSession } from "../components/ui";
 import { amount } from "../format";
 import { navigate, useLocation } from "../router";
@@ -83,7 +84,18 @@ export function Inbox() {
                 {data.data.map((d) => (
                   <tr key={d.declarationId}>
                     <td class="risk">
-                      <Risk score={d.riskScore} band={d.riskBand} reasons={d.riskReasons} />
+                      {d.riskScore === null || d.riskBand === null ? (
+                        <span class="muted">not scored yet</span>
+                      ) : (
+                        <>
+                          <RiskMeter score={d.riskScore} band={d.riskBand} />
+                          <ul class="reasons">
+                            {d.riskReasons.slice(0, 2).map((r) => (
+                              <li key={r}>{r}</li>
+                            ))}
+                          </ul>
+                        </>
+                      )}
                     </td>
                     <td>{d.transportDocumentReference}</td>
                     <td>
@@ -131,29 +143,6 @@ export function Inbox() {
           </>
         )
       )}
-    </div>
-  );
-}
-
-/** A risk score drawn as a bar coloured by its band, with the reasons that raised it most. */
-function Risk({ score, band, reasons }: { score: number | null; band: string | null; reasons: string[] }) {
-  if (score === null || band === null) return <span class="muted">not scored yet</span>;
-  const percent = Math.round(score * 100);
-  return (
-    <div>
-      <div class="risk-line">
-        <span class={`risk-meter ${band}`} role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-label={`Risk ${percent} %, ${band}`}>
-          <span style={{ width: `${Math.max(2, percent)}%` }} />
-        </span>
-        <span class={`risk-figure ${band}`}>
-          {percent} % {band}
-        </span>
-      </div>
-      <ul class="reasons">
-        {reasons.slice(0, 2).map((r) => (
-          <li key={r}>{r}</li>
-        ))}
-      </ul>
     </div>
   );
 }
