@@ -110,6 +110,8 @@ def test_open_declarations_are_scored_with_reasons_for_customs_only(engine: Engi
         risk.get(CUSTOMS, "0x" + "f" * 64)
     again, _ = risk.round(checkpoint)
     assert again.scored == 0  # nothing changed since
+    rolled, _ = risk.round(checkpoint + 10)  # the index is behind the last round: a reorganisation rolled it back
+    assert rolled.scored == 100
 
 
 def test_training_stores_a_new_version_and_open_declarations_are_rescored_by_it(engine: Engine) -> None:

@@ -200,6 +200,8 @@ class RiskService:
         self._cache_block: int | None = None
         self._cache_hash: str | None = None
         self._cache_lock = threading.Lock()
+        #: The model version of the worker's last round (a new one rescores every open declaration).
+        self._round_version: int | None = None
 
     # ------------------------------------------------------------------ the model
 
@@ -414,7 +416,10 @@ class RiskService:
             raise NotFoundError(f"no declaration {declaration_id} in the index (it may not be indexed yet)")
         if stored is None or stored["declaration_version"] != version:
             self.rescore([declaration_id])
-            return self.get(caller, declaration_id)
+            found = self.scores([declaration_id]).get(declaration_id)
+            if found is None:
+                raise NotFoundError(f"declaration {declaration_id} has no indexed shipment yet: it cannot be scored")
+            return found
         return _score(dict(stored))
 
     def scores(self, declaration_ids: Sequence[str]) -> dict[str, RiskScore]:
@@ -621,8 +626,8 @@ class RiskService:
         it did and the checkpoint to start the next round from."""
         with self.engine.connect() as conn:
             checkpoint = self._checkpoint(conn)
-        if checkpoint < since_block:  # rolled back: look again at everything after the new checkpoint
-            since_block = min(since_block, checkpoint) - 1
+        if checkpoint < since_block:  # rolled back: what the removed blocks held is gone, look at everything
+            since_block = -1
         decisions = self.record_decisions()
         trained = None
         if checkpoint > since_block and self.decided_since_training() >= self.config.retrain_after:
@@ -630,6 +635,10 @@ class RiskService:
                 trained = self.train().version
             except RiskTrainingError as exc:
                 log.info("%s", exc)
+        version = self.model().version
+        if checkpoint == since_block and version == self._round_version:
+            return Round(decisions, 0, 0), checkpoint  # nothing new in the index, the same model
+        self._round_version = version
         wanted = self.changed_since(since_block)
         before = self._alert_count()
         found = self.rescore(wanted)
