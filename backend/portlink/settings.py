@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -151,7 +152,7 @@ class Settings(BaseSettings):
     risk_alert_threshold: float = Field(
         0.5, gt=0, le=1, description="A score at or over this raises a risk alert for the port a declaration waits at."
     )
-    risk_port_thresholds: dict[str, float] = Field(
+    risk_port_thresholds: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
         default_factory=dict,
         description='Per-port thresholds over the default, as JSON: {"CNSHK": 0.4}.',
     )
