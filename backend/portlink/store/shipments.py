@@ -23,8 +23,10 @@ shipments = Table(
     Column("registered_block", Block, nullable=False),
     Column("registered_transaction", String(HASH), nullable=False),
     *changed(),
-    # A route's latest shipments (the risk engine's history of a route).
+    # The latest shipments of a route, a shipper, a consignee (the risk engine's history of a declaration).
     Index("ix_shipments_route", "origin_port", "destination_port", "registered_block"),
+    Index("ix_shipments_shipper_registered", "shipper", "registered_block"),
+    Index("ix_shipments_consignee_registered", "consignee", "registered_block"),
 )
 
 containers = Table(

@@ -1,5 +1,5 @@
 """The risk engine: model versions, declarations' scores, decisions against the advice, alerts over a port's
-threshold; an index of the shipments by route
+threshold; indexes of the shipments by route, shipper and consignee in registration order
 
 Revision ID: 0009
 Revises: 0008
@@ -26,6 +26,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_shipments_route", ["origin_port", "destination_port", "registered_block"], unique=False
         )
+        batch_op.create_index("ix_shipments_shipper_registered", ["shipper", "registered_block"], unique=False)
+        batch_op.create_index("ix_shipments_consignee_registered", ["consignee", "registered_block"], unique=False)
     op.create_table(
         "risk_alerts",
         sa.Column("declaration_id", sa.String(length=66), nullable=False),
@@ -99,6 +101,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert."""
     with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_consignee_registered")
+        batch_op.drop_index("ix_shipments_shipper_registered")
         batch_op.drop_index("ix_shipments_route")
     with op.batch_alter_table("risk_scores", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_risk_scores_score"))
