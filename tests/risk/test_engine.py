@@ -120,6 +120,7 @@ def test_the_model_survives_its_json_and_refuses_other_features(
     rows = feature_rows(history[:500], model.references, base_rate=model.base_rate).matrix
     assert np.array_equal(again.scores(rows), model.scores(rows))
     assert model.metrics["rocAuc"] > 0.75
+    assert min(model.coef) >= 0  # every feature is a risk indicator: none lowers a score as it grows
     assert model.window["declarations"] == 20_000
     assert model.cutoffs[0] < model.cutoffs[1]
     other = {**model.to_json(), "features": ["value_low"]}
