@@ -168,7 +168,9 @@ def test_a_decision_against_the_advice_is_recorded_and_weighs_in_training(engine
                     "submitted_by": CUSTOMS.member,
                 },
             )
-    assert risk.record_decisions() == 3
+    assert risk.record_decisions(5_002) == 0  # indexed at blocks 5000-5002: none after 5002
+    assert risk.record_decisions(5_001) == 1
+    assert risk.record_decisions() == 2
     assert risk.record_decisions() == 0  # each decision once
     recorded = {d.declaration_id: d for i in ids[:3] for d in risk.decisions(i)}
     assert recorded[ids[0]].against_advice

@@ -66,6 +66,8 @@ class RiskTrainingError(PortLinkError, ValueError):
 HISTORY_FACTOR = 2
 #: Declaration ids per query.
 CHUNK = 2_000
+#: How often the worker counts the outcomes that arrived since the model's window (to retrain).
+RETRAIN_CHECK_SECONDS = 60.0
 #: Facts kept in memory at most (about 0.5 kB each); the cache starts again beyond.
 MAX_CACHED = 300_000
 
@@ -202,6 +204,7 @@ class RiskService:
         self._cache_lock = threading.Lock()
         #: The model version of the worker's last round (a new one rescores every open declaration).
         self._round_version: int | None = None
+        self._retrain_checked = -RETRAIN_CHECK_SECONDS
 
     # ------------------------------------------------------------------ the model
 
@@ -453,8 +456,9 @@ class RiskService:
     def _checkpoint(self, conn: Connection) -> int:
         return int(conn.execute(select(schema.index_state.c.checkpoint_block)).scalar() or 0)
 
-    def record_decisions(self) -> int:
-        """Note the customs decisions not yet seen, with the score each declaration had (before it is rescored)."""
+    def record_decisions(self, after_block: int = -1) -> int:
+        """Note the customs decisions indexed after ``after_block`` not yet seen, with the score each declaration
+        had (before it is rescored)."""
         cd, rd, r = schema.customs_decisions, schema.risk_decisions, schema.risk_scores
         seen = and_(
             rd.c.declaration_id == cd.c.declaration_id,
@@ -465,7 +469,7 @@ class RiskService:
         query = (
             select(cd, r.c.score, r.c.band, r.c.model_version)
             .outerjoin(r, r.c.declaration_id == cd.c.declaration_id)
-            .where(~select(rd.c.declaration_id).where(seen).exists())
+            .where(cd.c.block_number > after_block, ~select(rd.c.declaration_id).where(seen).exists())
             .order_by(cd.c.block_number, cd.c.log_index)
         )
         with self.engine.begin() as conn:
@@ -473,10 +477,10 @@ class RiskService:
             inspected = {
                 (x["declaration_id"], x["port"], x["version"]) for x in fresh if x["decision"] == "REQUEST_INSPECTION"
             }
-            inspected |= {
-                (x.declaration_id, x.port, x.version)
-                for x in conn.execute(select(rd).where(rd.c.decision == "REQUEST_INSPECTION"))
-            }
+            earlier = select(rd).where(
+                rd.c.decision == "REQUEST_INSPECTION", rd.c.declaration_id.in_({x["declaration_id"] for x in fresh})
+            )
+            inspected |= {(x.declaration_id, x.port, x.version) for x in conn.execute(earlier)}
             now = time.time()
             rows: dict[tuple[str, str, int, str], dict[str, Any]] = {}
             for x in fresh:
@@ -628,13 +632,15 @@ class RiskService:
             checkpoint = self._checkpoint(conn)
         if checkpoint < since_block:  # rolled back: what the removed blocks held is gone, look at everything
             since_block = -1
-        decisions = self.record_decisions()
+        decisions = self.record_decisions(since_block)
         trained = None
-        if checkpoint > since_block and self.decided_since_training() >= self.config.retrain_after:
-            try:
-                trained = self.train().version
-            except RiskTrainingError as exc:
-                log.info("%s", exc)
+        if checkpoint > since_block and time.monotonic() >= self._retrain_checked + RETRAIN_CHECK_SECONDS:
+            self._retrain_checked = time.monotonic()  # outcomes are counted at most once a minute
+            if self.decided_since_training() >= self.config.retrain_after:
+                try:
+                    trained = self.train().version
+                except RiskTrainingError as exc:
+                    log.info("%s", exc)
         version = self.model().version
         if checkpoint == since_block and version == self._round_version:
             return Round(decisions, 0, 0), checkpoint  # nothing new in the index, the same model
