@@ -104,12 +104,13 @@ screenshots: build chromium  ## Regenerate the console's screenshots in docs/con
 	python scripts/console_screenshots.py
 
 BENCH_EVENTS ?= 100000
-bench: build postgres  ## Benchmarks: indexer (BENCH_EVENTS events on Anvil), telemetry ingest, the 200-TEU pilot replay, API journeys (1 and 3 replicas); write docs/benchmarks*.md
+bench: build postgres  ## Benchmarks: indexer (BENCH_EVENTS events on Anvil), telemetry ingest, the 200-TEU pilot replay, API journeys (1 and 3 replicas), the risk engine (evaluation in docs/risk.md); write docs/benchmarks*.md
 	python bench/indexer.py --events $(BENCH_EVENTS)
 	python bench/telemetry.py
 	python bench/pilot.py
 	python bench/api_workflow.py
 	python bench/console.py --events $(BENCH_EVENTS)
+	python bench/risk.py
 
 gas-snapshot: build  ## Rewrite snapshots/gas-*.json from the current contracts
 	PORTLINK_UPDATE_GAS_SNAPSHOT=1 ape test tests/contracts/test_gas.py tests/shipments/test_gas.py tests/customs/test_gas.py \

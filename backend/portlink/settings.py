@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -144,6 +145,21 @@ class Settings(BaseSettings):
     webhook_batch_size: int = Field(100, ge=1, le=1000, description="Most events one callback carries.")
     webhook_allow_private_addresses: bool = Field(
         False, description="Allow callbacks to loopback and private addresses (tests, a private network)."
+    )
+
+    # Risk-based inspection targeting (advice only), see docs/risk.md.
+    risk_run_worker: bool = Field(True, description="Keep declarations' risk scores current from the API process.")
+    risk_alert_threshold: float = Field(
+        0.5, gt=0, le=1, description="A score at or over this raises a risk alert for the port a declaration waits at."
+    )
+    risk_port_thresholds: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=dict,
+        description='Per-port thresholds over the default, as JSON: {"CNSHK": 0.4}.',
+    )
+    risk_poll_seconds: float = Field(2.0, gt=0, description="Longest pause between two rounds of the risk worker.")
+    risk_retry_seconds: float = Field(5.0, gt=0, description="Pause after a failed round of the risk worker.")
+    risk_retrain_after: int = Field(
+        200, ge=1, description="New decided declarations after which the risk model is retrained."
     )
 
     # The local development chain started by `portlink up` / `make run`.

@@ -163,6 +163,10 @@ export interface DeclarationSummary {
   openAlerts: number;
   openDiscrepancies: number;
   blockNumber: number;
+  /** Customs and auditors only: the risk score (0-1, null until scored), its band and reasons (advice only). */
+  riskScore: number | null;
+  riskBand: "low" | "medium" | "high" | null;
+  riskReasons: string[];
 }
 
 export interface Alert {
@@ -269,4 +273,17 @@ export interface Kpis {
     clearanceLeadTime: Distribution;
   };
   alerts: { raised: number; resolved: number; openAtEnd: number; timeToResolve: Distribution };
+}
+
+export interface RiskAssessment {
+  declarationId: string;
+  declarationVersion: number;
+  score: number;
+  band: "low" | "medium" | "high";
+  advice: string;
+  reasons: { feature: string; contribution: number; text: string }[];
+  modelVersion: number;
+  evidenceBlock: number;
+  computedAt: number;
+  decisions: { port: string; version: number; decision: string; band: string | null; score: number | null; againstAdvice: boolean }[];
 }

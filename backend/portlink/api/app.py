@@ -27,6 +27,7 @@ from portlink.api.routes import (
     kpis,
     operations,
     overview,
+    risk,
     session,
     shipments,
     telemetry,
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         session.router,
         overview.overview,
         overview.declarations,
+        risk.declarations,
+        risk.router,
         verification.documents,
         verification.audit,
     ):

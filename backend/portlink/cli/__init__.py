@@ -1,6 +1,6 @@
 """The ``portlink`` command line: bring up a local stack, deploy to a chain, index it, serve the API, manage keys,
 audit, replay the pilot. One module per group of commands (:mod:`.stack`, :mod:`.keys`, :mod:`.audit`,
-:mod:`.pilot`); they translate only, the services do the work.
+:mod:`.pilot`, :mod:`.risk`); they translate only, the services do the work.
 
 Every error a person can cause is one line on stderr, ``portlink: error: …``: exit 2 for a usage error (an
 unknown command, a missing or malformed option or argument), 1 for anything else. Long work shows its progress
@@ -14,14 +14,14 @@ import traceback
 
 import typer
 
-from portlink.cli import audit, keys, pilot, stack
+from portlink.cli import audit, keys, pilot, risk, stack
 from portlink.cli.app import app, options
 from portlink.errors import PortLinkError
 
 __all__ = ["app", "main"]
 
 # The command modules register their commands on `app` when imported.
-_COMMANDS = (audit, keys, pilot, stack)
+_COMMANDS = (audit, keys, pilot, risk, stack)
 
 
 def _fail(message: str, status: int) -> None:

@@ -1,11 +1,11 @@
 """Declarations as lists: every declaration a member may see, by state, and a customs officer's inbox, the
 declarations filed and still waiting for the decision of customs at one port on their current version, oldest
-first, with what the officer weighs (holds, open IoT alerts, uncleared gate-in discrepancies). Paged and
-filtered in SQL."""
+first, with what the officer weighs (holds, open IoT alerts, uncleared gate-in discrepancies) and, for customs and
+auditors, the risk score and its reasons (sorted by risk on request). Paged and filtered in SQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -40,6 +40,9 @@ class DeclarationSummary:
     open_discrepancies: int
     block_number: int
     confirmed: bool
+    risk_score: float | None = None
+    risk_band: str | None = None
+    risk_reasons: list[str] = field(default_factory=list)
 
 
 def _count(table: Any, *where: Any) -> Any:
@@ -58,12 +61,16 @@ class DeclarationLists:
         waiting_at: str | None = None,
         state: str | None = None,
         viewer: str | None = None,
+        with_risk: bool = False,
+        by_risk: bool = False,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[int, list[DeclarationSummary]]:
         """Declarations (``waiting_at``: only those waiting for that port's customs, oldest first; otherwise
-        newest first), with the total count; ``viewer`` sees only its shipments' declarations."""
-        d, s = schema.declarations, schema.shipments
+        newest first; ``by_risk``: highest risk score first, unscored last), with the total count; ``viewer`` sees
+        only its shipments' declarations; ``with_risk`` adds the risk score, band and reasons (customs and
+        auditors only: the caller decides)."""
+        d, s, r = schema.declarations, schema.shipments, schema.risk_scores
         h, a, x = schema.customs_holds, schema.iot_alerts, schema.discrepancies
         columns = [
             d,
@@ -85,6 +92,12 @@ class DeclarationLists:
         else:
             query = select(*columns).join(s, s.c.shipment_id == d.c.shipment_id)
             order = [d.c.block_number.desc(), d.c.declaration_id]
+        if with_risk or by_risk:
+            query = query.add_columns(
+                r.c.score.label("risk_score"), r.c.band.label("risk_band"), r.c.reasons.label("risk_reasons")
+            ).outerjoin(r, r.c.declaration_id == d.c.declaration_id)
+        if by_risk:
+            order = [r.c.score.desc().nulls_last(), *order]
         if state:
             query = query.where(d.c.state == state)
         if viewer:
@@ -116,4 +129,7 @@ class DeclarationLists:
             open_discrepancies=int(r["open_discrepancies"]),
             block_number=r["block_number"],
             confirmed=bool(r["confirmed"]),
+            risk_score=r.get("risk_score"),
+            risk_band=r.get("risk_band"),
+            risk_reasons=[x["text"] for x in r.get("risk_reasons") or ()],
         )

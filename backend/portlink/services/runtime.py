@@ -37,6 +37,7 @@ from portlink.services.iot import IoTService
 from portlink.services.kpis import KpiService
 from portlink.services.operations import OperationService
 from portlink.services.overview import OverviewQueries
+from portlink.services.risk import RiskConfig, RiskService, RiskWorker
 from portlink.services.sessions import SessionService
 from portlink.services.shipments import ShipmentService
 from portlink.services.subscriptions import SubscriptionService
@@ -74,6 +75,7 @@ class Runtime:
         self.transport_calls = TransportCallService(self.engine, self.consortium)
         self.subscriptions = SubscriptionService(self.engine, allow_private=settings.webhook_allow_private_addresses)
         self.deliveries: Deliveries | None = None
+        self.risk_worker: RiskWorker | None = None
         self._threads: list[threading.Thread] = []
         #: Set when the process shuts down: long-running responses (the alert stream) end.
         self.stopping = threading.Event()
@@ -182,6 +184,19 @@ class Runtime:
         return DeclarationLists(self.engine)
 
     @cached_property
+    def risk(self) -> RiskService:
+        """Declarations' risk scores, their reasons and the model (advice to customs)."""
+        s = self.settings
+        config = RiskConfig(
+            threshold=s.risk_alert_threshold,
+            port_thresholds=dict(s.risk_port_thresholds),
+            poll_seconds=s.risk_poll_seconds,
+            retry_seconds=s.risk_retry_seconds,
+            retrain_after=s.risk_retrain_after,
+        )
+        return RiskService(self.engine, config)
+
+    @cached_property
     def trails(self) -> TrailVerifier:
         """A shipment's indexed trail compared with the node's logs."""
         s = self.settings
@@ -254,9 +269,9 @@ class Runtime:
         )
 
     def start(self, *, renderers: Renderers | None = None) -> None:
-        """Start the operation tracker, the listener (PostgreSQL), (with ``api_run_indexer``) the indexer and
-        (given how each topic's events are written, with ``webhook_run_delivery``) the delivery of subscriptions'
-        callbacks."""
+        """Start the operation tracker, the listener (PostgreSQL), (with ``risk_run_worker``) the risk worker, (with
+        ``api_run_indexer``) the indexer and (given how each topic's events are written, with
+        ``webhook_run_delivery``) the delivery of subscriptions' callbacks."""
         if self.listener is not None:
             self.changes, self.telemetry_hub  # noqa: B018 (their handlers are registered before listening)
             self.listener.start()
@@ -265,6 +280,9 @@ class Runtime:
         if renderers is not None and self.settings.webhook_run_delivery:
             self.deliveries = self.webhooks(renderers)
             self._threads.append(threading.Thread(target=self.deliveries.run, name="webhook-delivery", daemon=True))
+        if self.settings.risk_run_worker:
+            self.risk_worker = RiskWorker(self.risk, self.changes)
+            self._threads.append(threading.Thread(target=self.risk_worker.run, name="risk-worker", daemon=True))
         if self.settings.api_run_indexer:
             from portlink.indexer.indexer import Indexer
 
@@ -285,6 +303,8 @@ class Runtime:
         self.operations.tracker.stop_event.set()
         if self.deliveries is not None:
             self.deliveries.stop()
+        if self.risk_worker is not None:
+            self.risk_worker.stop()
         if self.listener is not None:
             self.listener.stop()
         if "changes" in self.__dict__:

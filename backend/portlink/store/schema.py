@@ -1,7 +1,8 @@
 """Every table of the database, by name, and the groups the indexer treats alike.
 
 The tables live by area (:mod:`~portlink.store.index` for the bookkeeping and the log, one module per contract's
-projections, :mod:`~portlink.store.services` for the services' own tables); this module gathers them so that a
+projections, :mod:`~portlink.store.services` for the services' own tables, :mod:`~portlink.store.risk` for the risk
+engine's); this module gathers them so that a
 reader writes ``schema.shipments`` and the indexer finds every projection. Alembic migrations in
 ``store/migrations/versions`` create exactly these (a test compares them).
 """
@@ -16,6 +17,7 @@ from portlink.store.escrow import escrow_credits, financings
 from portlink.store.index import blocks, events, index_state, indexed_contracts, projection_undo, raw_logs
 from portlink.store.iot import iot_alerts, iot_batches, iot_devices, iot_gateway_authorisations, iot_rules
 from portlink.store.notifications import outbox, subscriptions
+from portlink.store.risk import risk_alerts, risk_decisions, risk_models, risk_scores
 from portlink.store.services import (
     api_keys,
     idempotency_records,
@@ -33,6 +35,7 @@ __all__ = [
     "ENTITY_TABLES",
     "LOG_TABLES",
     "OUTBOX_TABLES",
+    "RISK_TABLES",
     "SERVICE_TABLES",
     "TABLES",
     "api_keys",
@@ -65,6 +68,10 @@ __all__ = [
     "ports",
     "projection_undo",
     "raw_logs",
+    "risk_alerts",
+    "risk_decisions",
+    "risk_models",
+    "risk_scores",
     "sessions",
     "shipment_bookings",
     "shipment_calls",
@@ -117,4 +124,7 @@ SERVICE_TABLES = (
 #: What the indexer announces to subscribers, written with each range and rolled back with its blocks; not chain
 #: data (its numbering depends on when rows were indexed).
 OUTBOX_TABLES = (outbox,)
+#: The risk engine's own tables (models, scores, decisions against the advice, alerts): derived from the
+#: projections and recomputed, not rolled back with blocks.
+RISK_TABLES = (risk_models, risk_scores, risk_decisions, risk_alerts)
 TABLES = {t.name: t for t in metadata.sorted_tables}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text
 
 from portlink.store.columns import ADDRESS, HASH, PORT, Block, Json, appended, changed, metadata
 
@@ -23,6 +23,10 @@ shipments = Table(
     Column("registered_block", Block, nullable=False),
     Column("registered_transaction", String(HASH), nullable=False),
     *changed(),
+    # The latest shipments of a route, a shipper, a consignee (the risk engine's history of a declaration).
+    Index("ix_shipments_route", "origin_port", "destination_port", "registered_block"),
+    Index("ix_shipments_shipper_registered", "shipper", "registered_block"),
+    Index("ix_shipments_consignee_registered", "consignee", "registered_block"),
 )
 
 containers = Table(

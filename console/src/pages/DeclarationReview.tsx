@@ -1,8 +1,9 @@
-// A customs officer reviews a declaration (both customs' slots, digest, HS codes, value, holds, open alerts,
-// discrepancies) and signs the EIP-712 decision in the wallet; the console relays it.
+// A customs officer reviews a declaration (both customs' slots, digest, HS codes, value, the risk score and its
+// reasons, holds, open alerts, discrepancies) and signs the EIP-712 decision in the wallet; the console relays it.
 import { useState } from "preact/hooks";
 import { get, type Page } from "../api";
 import { Action } from "../components/Action";
+import { RiskSection } from "../components/Risk";
 import { Badge, Hash, Loading, PageTitle, Problem, Progress, Section, useData, useSession, useWrite } from "../components/ui";
 import { amount, label, reading, reason, when } from "../format";
 import { decide } from "../operations";
@@ -165,6 +166,7 @@ export function DeclarationReview({ id }: { id: string }) {
           {d.state === "CLEARED" && <p class="verdict good">✓ Cleared: both customs approved version {d.clearedVersion} and nothing holds the goods.</p>}
         </Section>
       </div>
+      {session.roles.some((r) => r.role === "CUSTOMS" || r.role === "AUDITOR") && <RiskSection declarationId={did} />}
       <div class="grid-2">
         <Section title="Open IoT alerts" id="open-alerts">
           {alerts.error ? (

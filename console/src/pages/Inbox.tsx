@@ -1,6 +1,8 @@
 // A customs officer's inbox: declarations filed and waiting for the decision of their port's customs on the
-// current version, oldest first, with what weighs on them.
+// current version, highest risk first (or oldest first), with the risk score's reasons and what weighs on them.
+// The score is advice: the decision stays with the officer.
 import { get, type Page } from "../api";
+import { RiskMeter } from "../components/Risk";
 import { Badge, Loading, PageTitle, Pager, Problem, portsOf, useData, useSession } from "../components/ui";
 import { amount } from "../format";
 import { navigate, useLocation } from "../router";
@@ -14,9 +16,13 @@ export function Inbox() {
   const { query } = useLocation();
   const port = query.get("port") ?? ports[0] ?? "";
   const offset = Number(query.get("offset") ?? 0);
+  const order = query.get("order") === "age" ? "age" : "risk";
   const { data, error, loading } = useData(
-    () => (port ? get<Page<DeclarationSummary>>("/v1/declarations", { waitingAt: port, limit: LIMIT, offset }) : Promise.resolve(null)),
-    [port, offset],
+    () =>
+      port
+        ? get<Page<DeclarationSummary>>("/v1/declarations", { waitingAt: port, sort: order, limit: LIMIT, offset })
+        : Promise.resolve(null),
+    [port, offset, order],
   );
   if (!ports.length) {
     return (
@@ -28,16 +34,28 @@ export function Inbox() {
   }
   return (
     <div>
-      <PageTitle sub="Declarations waiting for your decision, oldest first.">Inbox</PageTitle>
+      <PageTitle
+        sub={`Declarations waiting for your decision, ${order === "risk" ? "highest risk first" : "oldest first"}. The risk score is advice: the decision is yours.`}
+      >
+        Inbox
+      </PageTitle>
       {ports.length > 1 && (
         <nav class="tabs" aria-label="Ports">
           {ports.map((p) => (
-            <a key={p} href={`/inbox?port=${p}`} aria-current={p === port ? "page" : undefined}>
+            <a key={p} href={`/inbox?port=${p}&order=${order}`} aria-current={p === port ? "page" : undefined}>
               Customs of {p}
             </a>
           ))}
         </nav>
       )}
+      <nav class="tabs" aria-label="Order">
+        <a href={`/inbox?port=${port}&order=risk`} aria-current={order === "risk" ? "page" : undefined}>
+          Highest risk first
+        </a>
+        <a href={`/inbox?port=${port}&order=age`} aria-current={order === "age" ? "page" : undefined}>
+          Oldest first
+        </a>
+      </nav>
       <Problem error={error} />
       {loading && !data ? (
         <Loading />
@@ -50,6 +68,7 @@ export function Inbox() {
               </caption>
               <thead>
                 <tr>
+                  <th scope="col">Risk (advice)</th>
                   <th scope="col">Transport document</th>
                   <th scope="col">Route</th>
                   <th scope="col">Version</th>
@@ -64,6 +83,20 @@ export function Inbox() {
               <tbody>
                 {data.data.map((d) => (
                   <tr key={d.declarationId}>
+                    <td class="risk">
+                      {d.riskScore === null || d.riskBand === null ? (
+                        <span class="muted">not scored yet</span>
+                      ) : (
+                        <>
+                          <RiskMeter score={d.riskScore} band={d.riskBand} />
+                          <ul class="reasons">
+                            {d.riskReasons.slice(0, 2).map((r) => (
+                              <li key={r}>{r}</li>
+                            ))}
+                          </ul>
+                        </>
+                      )}
+                    </td>
                     <td>{d.transportDocumentReference}</td>
                     <td>
                       {d.originPort} → {d.destinationPort}
@@ -94,14 +127,19 @@ export function Inbox() {
                 ))}
                 {data.data.length === 0 && (
                   <tr>
-                    <td colSpan={7} class="muted">
+                    <td colSpan={8} class="muted">
                       Nothing waits for customs of {port}.
                     </td>
                   </tr>
                 )}
               </tbody>
             </table>
-            <Pager total={data.total} limit={LIMIT} offset={offset} onPage={(o) => navigate(`/inbox?port=${port}&offset=${o}`)} />
+            <Pager
+              total={data.total}
+              limit={LIMIT}
+              offset={offset}
+              onPage={(o) => navigate(`/inbox?port=${port}&order=${order}&offset=${o}`)}
+            />
           </>
         )
       )}

@@ -21,6 +21,7 @@ from portlink.api.writes import WRITE_RESPONSES, WriterDep
 from portlink.services.access import Caller
 from portlink.services.eventlog import ChainEvent
 from portlink.services.iot import ALERT_EVENTS, IoTService
+from portlink.services.risk import RiskAlert
 from portlink.telemetry.ingest import TelemetryWarning
 
 alerts = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -93,6 +94,21 @@ def warning_json(warning: TelemetryWarning) -> dict[str, Any]:
     }
 
 
+def risk_alert_json(alert: RiskAlert) -> dict[str, Any]:
+    """A risk alert as the alert stream sends it."""
+    return {
+        "event": "RiskAlert",
+        "declarationId": alert.declaration_id,
+        "port": alert.port,
+        "declarationVersion": alert.declaration_version,
+        "score": alert.score,
+        "threshold": alert.threshold,
+        "modelVersion": alert.model_version,
+        "reasons": alert.reasons,
+        "raisedAt": alert.raised_at,
+    }
+
+
 def _event_json(event: ChainEvent) -> dict[str, Any]:
     return ChainEventPublic.model_validate(event).model_dump(mode="json", by_alias=True)
 
@@ -127,8 +143,9 @@ def alert_stream(
     timeout: Annotated[float | None, Query(gt=0, le=86_400, description="Close after this many seconds.")] = None,
 ) -> StreamingResponse:
     """Server-sent events of IoT alerts and customs holds as they are indexed (``id``: block-logIndex; send it
-    back as ``Last-Event-ID`` to resume), and of telemetry warnings (``event: TelemetryWarning``, no id) the moment
-    a gateway's reading breaks a rule, before anything reaches the chain. Without ``Last-Event-ID`` the stream
+    back as ``Last-Event-ID`` to resume), of telemetry warnings (``event: TelemetryWarning``, no id) the moment
+    a gateway's reading breaks a rule, before anything reaches the chain, and (customs and auditors) of risk alerts
+    (``event: RiskAlert``, no id) raised after the stream opened. Without ``Last-Event-ID`` the stream
     starts at the index's head. On PostgreSQL the indexer's commit pushes them (LISTEN/NOTIFY), to the streams of
     every API process; a comment line every 15 s keeps a quiet stream open."""
     if last_event_id:
@@ -152,17 +169,28 @@ def alert_stream(
                 if deadline is not None and now >= deadline:
                     return
                 woken = wakeup.wait(min(1.0, deadline - now) if deadline is not None else 1.0)
+                sent = list(risk_alerts())  # written by the risk worker, not the indexer: looked for every second
                 if woken:
-                    sent = list(_warnings(iot, caller, warnings)) + list(poll())
-                    yield from sent
-                    if sent:
-                        last_sent = time.monotonic()
+                    sent += list(_warnings(iot, caller, warnings)) + list(poll())
+                yield from sent
+                if sent:
+                    last_sent = time.monotonic()
                 if time.monotonic() - last_sent >= KEEPALIVE_SECONDS:  # proxies close silent connections
                     yield ": keep-alive\n\n"
                     last_sent = time.monotonic()
         finally:
             runtime.telemetry_hub.unsubscribe(warnings)
             changes.unsubscribe(wakeup)
+
+    risk_cursor = time.time()
+
+    def risk_alerts() -> Iterator[str]:
+        nonlocal risk_cursor
+        if not caller.oversight:
+            return
+        for alert in runtime.risk.alerts(after=risk_cursor, limit=1000):
+            risk_cursor = max(risk_cursor, alert.raised_at)
+            yield f"event: RiskAlert\ndata: {json.dumps(risk_alert_json(alert))}\n\n"
 
     def poll() -> Iterator[str]:
         nonlocal cursor

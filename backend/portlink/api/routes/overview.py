@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from portlink.api.deps import CallerDep, Offset, RuntimeDep
 from portlink.api.fields import UnLocode
 from portlink.api.problems import responses
+from portlink.errors import ForbiddenError
 
 overview = APIRouter(prefix="/v1/overview", tags=["overview"])
 declarations = APIRouter(prefix="/v1/declarations", tags=["declarations"])
@@ -125,6 +126,9 @@ class DeclarationSummaryPublic(_Closed):
     openDiscrepancies: int
     blockNumber: int
     confirmed: bool
+    riskScore: float | None = Field(description="Customs and auditors: the risk score (null: not scored yet).")
+    riskBand: Literal["low", "medium", "high"] | None
+    riskReasons: list[str] = Field(description="Customs and auditors: why, strongest first (advice only).")
 
 
 class DeclarationsPublic(_Closed):
@@ -136,7 +140,7 @@ class DeclarationsPublic(_Closed):
     data: list[DeclarationSummaryPublic]
 
 
-@declarations.get("", response_model=DeclarationsPublic, responses=responses(401))
+@declarations.get("", response_model=DeclarationsPublic, responses=responses(401, 403))
 def list_declarations(
     runtime: RuntimeDep,
     caller: CallerDep,
@@ -145,15 +149,23 @@ def list_declarations(
         Query(description="Only declarations filed and waiting for this port's customs (an inbox), oldest first."),
     ] = None,
     state: Annotated[Literal["FILED", "REJECTED", "CLEARED"] | None, Query()] = None,
+    sort: Annotated[
+        Literal["age", "risk"],
+        Query(description="age: the default order; risk: highest risk score first (customs and auditors)."),
+    ] = "age",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> DeclarationsPublic:
-    """Declarations, newest first, or a port's inbox (``waitingAt``). Members see their shipments' declarations;
-    customs and auditors see all."""
+    """Declarations, newest first, or a port's inbox (``waitingAt``), or by risk (``sort=risk``). Members see their
+    shipments' declarations without risk scores; customs and auditors see all, with scores and reasons."""
+    if sort == "risk" and not caller.oversight:
+        raise ForbiddenError("sorting by risk is for customs and auditors")
     total, rows = runtime.inbox.declarations(
         waiting_at=waitingAt,
         state=state,
         viewer=None if caller.oversight else caller.member,
+        with_risk=caller.oversight,
+        by_risk=sort == "risk",
         limit=limit,
         offset=offset,
     )
@@ -182,6 +194,9 @@ def list_declarations(
                 openDiscrepancies=r.open_discrepancies,
                 blockNumber=r.block_number,
                 confirmed=r.confirmed,
+                riskScore=r.risk_score,
+                riskBand=r.risk_band,
+                riskReasons=r.risk_reasons,
             )
             for r in rows
         ],
