@@ -21,7 +21,8 @@ from portlink.chain.artifacts import load_artifacts  # noqa: E402
 from portlink.deployment.seed import load_seed  # noqa: E402
 
 from tests.api.conftest import ROLES, Api, running_api  # noqa: E402
-from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS, PROVIDER_JS, TestWallet, private_key  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.console.conftest import PROVIDER_JS, TestWallet, private_key  # noqa: E402
 from tests.indexer.conftest import Chain  # noqa: E402
 
 OUT = ROOT / "docs" / "console"

@@ -263,3 +263,34 @@ def test_cached_history_follows_the_index(engine: Engine) -> None:
         conn.execute(update(schema.blocks).where(schema.blocks.c.number == 4_001).values(hash="0xbbbb"))
     replayed = {f.declaration_id: f for f in risk.history_of([target])}
     assert replayed[cleared.declaration_id].outcome == 0
+
+
+def test_one_worker_per_database_the_others_stand_by_and_take_over(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("one process on SQLite: nothing to share the work with")
+    config = RiskConfig(poll_seconds=0.05, retry_seconds=0.05)
+    first = RiskWorker(RiskService(engine, config), None)
+    second = RiskWorker(RiskService(open_engine(str(engine.url.render_as_string(hide_password=False))), config), None)
+    threads = [threading.Thread(target=w.run, daemon=True) for w in (first, second)]
+    threads[0].start()
+    deadline = time.monotonic() + 20
+    while first.rounds < 1:
+        assert time.monotonic() < deadline, "the first worker never worked"
+        time.sleep(0.05)
+    threads[1].start()
+    while not second.standing_by:
+        assert time.monotonic() < deadline, "the second worker did not stand by"
+        time.sleep(0.05)
+    worked = first.rounds
+    time.sleep(0.5)
+    assert second.rounds == 0  # every round was the first's
+    assert first.rounds > worked
+    first.stop()  # its process stops: the lock goes with its connection
+    threads[0].join(5)
+    while second.rounds < 1:
+        assert time.monotonic() < deadline, "the second worker never took over"
+        time.sleep(0.05)
+    assert not second.standing_by
+    second.stop()
+    threads[1].join(5)
+    assert len(first.risk.scores(open_ids(engine))) == 100

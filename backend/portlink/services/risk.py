@@ -51,8 +51,9 @@ from portlink.domain.risk import (
 from portlink.errors import ForbiddenError, NotFoundError, PortLinkError
 from portlink.indexer.bulk import upsert_rows
 from portlink.services.access import Caller
-from portlink.services.changes import IndexChanges
+from portlink.services.changes import IndexChanges, Wakeup
 from portlink.store import schema
+from portlink.store.locks import RISK_WORKER_LOCK, SessionLock
 
 log = logging.getLogger("portlink.risk")
 
@@ -657,13 +658,19 @@ class RiskService:
 
 class RiskWorker:
     """Keeps scores current in a thread of the API process: a round whenever the index commits (or every
-    ``poll_seconds``); a failing round is logged and tried again after ``retry_seconds``."""
+    ``poll_seconds``); a failing round is logged and tried again after ``retry_seconds``. On PostgreSQL one worker
+    of all the API processes of a database works, the one holding its advisory lock; the others stand by and take
+    over when its process stops (its connection, and with it the lock, goes)."""
 
     def __init__(self, risk: RiskService, changes: IndexChanges | None) -> None:
         self.risk, self.changes = risk, changes
         self.stop_event = threading.Event()
         self.rounds = 0
         self.failures = 0
+        #: Whether another process's worker holds the database's risk lock (this one waits for it).
+        self.standing_by = False
+        engine = risk.engine
+        self.lock = SessionLock(engine, RISK_WORKER_LOCK) if engine.dialect.name == "postgresql" else None
 
     def run(self) -> None:
         """Round after round until stopped."""
@@ -672,6 +679,13 @@ class RiskWorker:
         try:
             while not self.stop_event.is_set():
                 try:
+                    if self.lock is not None and not self.lock.try_acquire():
+                        if not self.standing_by:
+                            log.info("risk worker standing by: another process keeps the scores")
+                        self.standing_by, since = True, -1  # taking over later starts from a full round
+                        self._pause(wakeup, self.risk.config.poll_seconds)
+                        continue
+                    self.standing_by = False
                     done, since = self.risk.round(since)
                     self.rounds += 1
                     if done.scored or done.alerts or done.trained:
@@ -681,13 +695,18 @@ class RiskWorker:
                     self.failures += 1
                     log.exception("risk round failed; trying again")
                     pause = self.risk.config.retry_seconds
-                if wakeup is not None:
-                    wakeup.wait(pause)
-                else:
-                    self.stop_event.wait(pause)
+                self._pause(wakeup, pause)
         finally:
+            if self.lock is not None:
+                self.lock.release()
             if wakeup is not None and self.changes is not None:
                 self.changes.unsubscribe(wakeup)
+
+    def _pause(self, wakeup: Wakeup | None, seconds: float) -> None:
+        if wakeup is not None:
+            wakeup.wait(seconds)
+        else:
+            self.stop_event.wait(seconds)
 
     def stop(self) -> None:
         """Stop after the current round."""

@@ -9,6 +9,8 @@ from sqlalchemy import Connection, Engine, text
 
 #: The one indexer of a database (``portlink index``, or an API process's indexer thread).
 INDEXER_LOCK = (0x706C_6978, 1)  # "plix"
+#: The one risk worker of a database (whichever API process takes it first; the others stand by).
+RISK_WORKER_LOCK = (0x706C_6978, 2)
 
 
 class SessionLock:
