@@ -37,9 +37,10 @@ export function reading(kind: string, value: number): string {
   }
 }
 
-/** A duration for people: "45 min", "7.5 h", "2.3 d"; "—" for none. */
+/** A duration for people: "12 s", "45 min", "7.5 h", "2.3 d"; "—" for none. */
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 60) return `${Math.round(seconds)} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
   return `${(seconds / 86400).toFixed(1)} d`;

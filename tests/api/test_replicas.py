@@ -86,14 +86,18 @@ def settle(stack: Stack, requests: dict[str, dict[str, Any]], replica: int, time
     """Retry every request (same key, same body) through `replica` until each has its final answer: the operation,
     succeeded. 409 request-in-progress and 503 mean "not yet" (a lease still running, a service coming back)."""
     done: dict[str, dict] = {}
+    last: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     with stack.client("shipper", replica) as client:
         while len(done) < len(requests):
-            assert time.monotonic() < deadline, f"unsettled: {set(requests) - set(done)}\n{stack.logs()}"
+            if time.monotonic() >= deadline:
+                unsettled = {key: last.get(key, "no answer") for key in set(requests) - set(done)}
+                raise AssertionError(f"unsettled: {unsettled}\n{open_operations(stack)}\n{stack.logs()}")
             for key, body in requests.items():
                 if key in done:
                     continue
                 response = post(client, "/v1/shipments", body, key)
+                last[key] = "unreachable" if response is None else f"{response.status_code} {response.text[:300]}"
                 if (
                     response is None
                     or response.status_code in (409, 503)
@@ -151,6 +155,37 @@ def in_flight(stack: Stack) -> dict[str, int]:
     return {"unanswered requests": unanswered, **open_ops}
 
 
+def open_operations(stack: Stack) -> str:
+    """The shipper's operations not yet final (status, nonce, transaction, lease) beside the node's nonce counts:
+    what a request that never settles is waiting for."""
+    runtime = stack.runtime()
+    try:
+        with runtime.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    operations.c.id,
+                    operations.c.status,
+                    operations.c.nonce,
+                    operations.c.tx_hash,
+                    operations.c.lease_owner,
+                    operations.c.lease_until,
+                    operations.c.raw_transaction.is_not(None).label("signed"),
+                )
+                .where(
+                    operations.c.sender == address_of("shipper"), operations.c.status.in_(("Initialized", "Pending"))
+                )
+                .order_by(operations.c.nonce)
+            ).all()
+    finally:
+        runtime.engine.dispose()
+    w3 = runtime.gateway.w3
+    counts = {tag: w3.eth.get_transaction_count(address_of("shipper"), tag) for tag in ("latest", "pending")}
+    return f"open operations of the shipper (node's nonce counts {counts}):\n" + "\n".join(
+        f"  {r.id} {r.status} nonce={r.nonce} signed={r.signed} tx={r.tx_hash} lease={r.lease_owner}@{r.lease_until}"
+        for r in rows
+    )
+
+
 def signed(engine: Engine, since: float) -> int:
     """How many of the shipper's operations created after ``since`` have their transaction signed."""
     with engine.connect() as conn:
@@ -198,6 +233,8 @@ def test_a_replica_killed_in_the_middle_of_writes_loses_nothing_and_sends_nothin
     try:
         answers = settle(stack, requests, survivor)
         assert_exactly_once(stack, api_chain, answers, before)
+        left_open = open_operations(stack)
+        assert "nonce=" not in left_open, left_open  # nothing of the shipper's is left open
     finally:
         stack.servers[victim].restart()  # the next tests need both replicas, whatever happened here
 
