@@ -208,3 +208,69 @@ def test_a_transaction_that_reverts_when_mined_fails_with_its_decoded_error(api,
     assert w3.eth.get_transaction_receipt(failed["txHash"])["status"] == 0
     assert failed["error"]["type"] == "/problems/shipment-already-registered"
     assert failed["error"]["status"] == 409
+
+
+def test_a_retry_that_finds_the_dead_requests_operation_still_leased_is_told_to_retry_and_then_runs(api):
+    """The race the replica kill test met under load: a request's process died; its idempotency record's lease ran
+    out before its operation's did. The retry that takes the request over is told 409 "retry later", and that answer
+    is not kept (kept, it was replayed to every retry for ever and the request never ran)."""
+    from portlink.store.schema import idempotency_records, operations
+    from sqlalchemy import insert, select
+
+    rt = api.runtime
+    body = api.registration()
+    payload = ShipmentCreate.model_validate(body).model_dump(mode="json")
+    fingerprint = request_fingerprint("POST", "/v1/shipments?", json.dumps(payload).encode())
+    key, op_id, now = (
+        f"dead-{time.monotonic_ns()}",
+        f"0dead000-0000-4000-8000-{time.monotonic_ns() % 10**12:012d}",
+        time.time(),
+    )
+    with rt.engine.begin() as conn:
+        conn.execute(
+            insert(operations),
+            {
+                "id": op_id,
+                "member": api.shipper.address,
+                "kind": "shipments.register",
+                "status": "Initialized",
+                "signing": "custodial",
+                "contract": "ShipmentRegistry",
+                "function": "register",
+                "to_address": api.shipper.address,
+                "calldata": "0x",
+                "sender": api.shipper.address,
+                "tx_hashes": [],
+                "broadcasts": 0,
+                "created_at": now,
+                "updated_at": now,
+                "lease_owner": "a-process-that-died",
+                "lease_until": now + 3,  # its operation's lease still runs ...
+            },
+        )
+        conn.execute(
+            insert(idempotency_records),
+            {
+                "member": api.shipper.address,
+                "key": key,
+                "request_sha256": fingerprint,
+                "created_at": now,
+                "operation_id": op_id,
+                "lease_owner": "a-process-that-died",
+                "lease_until": now - 1,  # ... its request's has run out
+            },
+        )
+    first = api.shipper.write("POST", "/v1/shipments", body, key=key, confirm="true")
+    assert first.status_code == 409, first.text
+    assert first.json()["type"] == "/problems/request-in-progress"
+    with rt.engine.connect() as conn:
+        (stored,) = conn.execute(
+            select(idempotency_records.c.status_code).where(idempotency_records.c.key == key)
+        ).one()
+    assert stored is None  # not kept as the request's answer
+    time.sleep(3.5)  # the dead process's operation lease runs out: it was never signed, so the request runs afresh
+    again = api.shipper.write("POST", "/v1/shipments", body, key=key, confirm="true")
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "Succeeded"
+    assert again.json()["id"] != op_id
+    assert api.shipper.client.get(f"/v1/operations/{op_id}").json()["status"] == "Failed"  # as interrupted

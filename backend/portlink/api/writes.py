@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from portlink.api.deps import CallerDep, RuntimeDep, WriteOptions, WriteOptionsDep
 from portlink.api.models import OperationPublic
 from portlink.api.problems import MEDIA_TYPE, problem_of, responses
-from portlink.errors import PortLinkError
+from portlink.errors import ConflictError, PortLinkError
 from portlink.services.access import Caller
 from portlink.services.operations import Operation, Status, Write, request_fingerprint
 from portlink.services.runtime import Runtime
@@ -92,7 +92,10 @@ class Writer:
         except PortLinkError as exc:
             answer = problem_of(exc, self.request.url.path)
             status = int(answer["status"])
-            if status >= 500:
+            # Not an answer to keep: the service is away (5xx), or the request it took over is still being worked
+            # on elsewhere (409 "retry later": a dead process's operation whose lease has not run out yet). Kept,
+            # it would be replayed to every retry for ever; released, a later retry takes the request over again.
+            if status >= 500 or isinstance(exc, ConflictError):
                 self._abandon(member, key)
                 raise
         except BaseException:
