@@ -81,6 +81,8 @@ def _text(value: Any) -> str | None:
 def _created(event: ChainEvent) -> ProposalRecord:
     a = event.args
     value = a.get("value")
+    # A parameter may be set to 0; the other kinds leave the value unset (0).
+    unset = value is None or (str(a["kind"]) != "SET_PARAMETER" and value in (0, "0"))
     return ProposalRecord(
         proposal_id=int(a["proposalId"]),
         kind=str(a["kind"]),
@@ -92,7 +94,7 @@ def _created(event: ChainEvent) -> ProposalRecord:
         org_id=_text(a.get("orgId")),
         authority_name=_text(a.get("authorityName")),
         key=_text(a.get("key")),
-        value=None if value in (None, 0, "0") else str(value),
+        value=None if unset else str(value),
         state=ProposalState.ACTIVE.name,
         for_votes=0,
         against_votes=0,
