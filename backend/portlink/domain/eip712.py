@@ -72,6 +72,17 @@ def sign_typed_data(private_key: bytes | str, typed_data: dict[str, Any]) -> byt
     return bytes(signed.signature)
 
 
+def typed_data_signer(typed_data: dict[str, Any], signature: bytes | str) -> ChecksumAddress | None:
+    """The account whose key made ``signature`` over ``typed_data`` (``eth_signTypedData_v4``), or ``None`` for a
+    signature that recovers to no account (malformed, bad ``v``, ``s`` out of range)."""
+    try:
+        return to_checksum_address(
+            Account.recover_message(encode_typed_data(full_message=typed_data), signature=signature)
+        )
+    except Exception:
+        return None
+
+
 #: The order of secp256k1; OpenZeppelin's ECDSA refuses ``s`` above half of it (the malleable twin).
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 

@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from portlink.domain.consortium import Role
+from portlink.domain.eip712 import typed_data_signer
 from portlink.domain.shipments import BillOfLading, RegistrationDraft, bill_of_lading_typed_data
 from portlink.errors import ForbiddenError, InvalidInputError
 from portlink.manifest import SHIPMENTS
@@ -88,14 +88,11 @@ class BillOfLadingService:
         write = self.shipments.register(draft, deadline, signature)  # the ports checked first
         bill = BillOfLading.of(draft, caller.member, deadline)
         if caller.has_role(Role.SHIPPER) and not self.views.has_code(bill.carrier):
-            try:
-                signer = Account.recover_message(
-                    encode_typed_data(full_message=self.typed_data(bill)), signature=signature
-                )
-            except Exception:  # a malformed signature (bad length or v, s out of range)
+            signer = typed_data_signer(self.typed_data(bill), signature)
+            if signer is None:
                 raise InvalidInputError(
                     "the carrier's signature does not recover to any account", "body.carrierAttestation.signature"
-                ) from None
+                )
             if signer.lower() != bill.carrier.lower():
                 raise InvalidInputError(
                     f"the carrier's signature recovers to {signer}, not the carrier {bill.carrier}: it attests "

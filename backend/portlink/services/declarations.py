@@ -9,12 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine, select
 
 from portlink.domain.customs import Decision, DecisionInput, decision_typed_data, reason_code
+from portlink.domain.eip712 import typed_data_signer
 from portlink.errors import InvalidInputError, NotFoundError
 from portlink.manifest import CUSTOMS
 from portlink.services.access import Caller
@@ -269,10 +268,9 @@ class DeclarationService:
         decision = self._decision_input(declaration_id, request.digest, request.officer, request)
         if not self.views.has_code(request.officer):
             typed = decision_typed_data(self.views.eip712_domain(CUSTOMS), decision)
-            try:
-                signer = Account.recover_message(encode_typed_data(full_message=typed), signature=request.signature)
-            except Exception:  # a malformed signature (bad v, s out of range)
-                raise InvalidInputError("the signature does not recover to any account", "body.signature") from None
+            signer = typed_data_signer(typed, request.signature)
+            if signer is None:  # a malformed signature (bad v, s out of range)
+                raise InvalidInputError("the signature does not recover to any account", "body.signature")
             if signer.lower() != request.officer.lower():
                 raise InvalidInputError(
                     f"the signature recovers to {signer}, not the officer {request.officer}: it was made over other "
