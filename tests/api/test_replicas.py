@@ -268,6 +268,7 @@ def test_writes_survive_a_postgresql_restart_and_the_alert_stream_is_pushed_acro
         refused = client.post("/v1/shipments", json=late, headers={"Idempotency-Key": "pg-while-down"})
         assert refused.status_code == 503, refused.text
         assert refused.json()["type"] == "/problems/store-unavailable"
+        time.sleep(2)  # longer than the stream's one-second look for risk alerts: the stream meets the database down
         cluster.start()
     print("answers while the database went down:", Counter(r.status_code if r else None for r in down))
     answers = settle(stack, requests, 0)

@@ -4,6 +4,7 @@ hold events (a list from any block, and a server-sent event stream with telemetr
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from portlink.api.fields import Bytes32
 from portlink.api.models import ChainEventPublic, Closed, OperationPublic, Public
 from portlink.api.problems import responses
 from portlink.api.writes import WRITE_RESPONSES, WriterDep
+from portlink.errors import StoreUnavailableError
 from portlink.services.access import Caller
 from portlink.services.eventlog import ChainEvent
 from portlink.services.iot import ALERT_EVENTS, IoTService
@@ -25,6 +27,7 @@ from portlink.services.risk import RiskAlert
 from portlink.telemetry.ingest import TelemetryWarning
 
 alerts = APIRouter(prefix="/v1/alerts", tags=["alerts"])
+log = logging.getLogger("portlink.api")
 
 #: A comment line on a stream that sent nothing for this long.
 KEEPALIVE_SECONDS = 15.0
@@ -117,16 +120,15 @@ def _warnings(iot: IoTService, caller: Caller, warnings: queue.Queue[TelemetryWa
     """The telemetry warnings waiting in ``warnings`` that the caller may see, as server-sent events."""
     mine: set[str] | None = None
     while True:
+        if mine is None and not caller.oversight and not warnings.empty():  # read before a warning leaves the queue
+            mine = iot.shipments.mine(caller.member)
         try:
             warning = warnings.get_nowait()
         except queue.Empty:
             return
         event = warning_json(warning)
-        if not caller.oversight:
-            if mine is None:
-                mine = iot.shipments.mine(caller.member)
-            if event["shipmentId"] not in mine:
-                continue
+        if mine is not None and event["shipmentId"] not in mine:
+            continue
         yield f"event: TelemetryWarning\ndata: {json.dumps(event)}\n\n"
 
 
@@ -162,22 +164,28 @@ def alert_stream(
         deadline = time.monotonic() + timeout if timeout else None
         yield ": PortLink alert stream\n\n"
         try:
-            yield from poll()  # what was indexed between the cursor and subscribing
+            behind = True  # what was indexed between the cursor and subscribing is read first
             last_sent = time.monotonic()
             while not runtime.stopping.is_set():
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    return
-                woken = wakeup.wait(min(1.0, deadline - now) if deadline is not None else 1.0)
-                sent = list(risk_alerts())  # written by the risk worker, not the indexer: looked for every second
-                if woken:
-                    sent += list(_warnings(iot, caller, warnings)) + list(poll())
+                sent: list[str] = []
+                try:
+                    if behind:
+                        sent.extend(_warnings(iot, caller, warnings))
+                        sent.extend(poll())
+                        behind = False
+                    sent.extend(risk_alerts())  # written by the risk worker, not the indexer: looked for every second
+                except StoreUnavailableError as exc:  # the database restarts: keep the stream, catch up once it answers
+                    log.warning("alert stream waits for the database: %s", str(exc).splitlines()[0])
                 yield from sent
                 if sent:
                     last_sent = time.monotonic()
                 if time.monotonic() - last_sent >= KEEPALIVE_SECONDS:  # proxies close silent connections
                     yield ": keep-alive\n\n"
                     last_sent = time.monotonic()
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    return
+                behind = wakeup.wait(min(1.0, deadline - now) if deadline is not None else 1.0) or behind
         finally:
             runtime.telemetry_hub.unsubscribe(warnings)
             changes.unsubscribe(wakeup)
