@@ -1,7 +1,7 @@
 """Risk-based inspection targeting over HTTP, on a real Anvil with the real indexer and the risk worker: every filed
 declaration gets a score with reasons (customs and auditors only), gate-in evidence raises it, the inbox sorts by
-it, a score over a port's threshold alerts (list and stream), a decision against the advice is recorded as such,
-and bad input is an RFC 9457 problem."""
+it, a score over a port's threshold alerts (list, stream and alert webhooks), a decision against the advice is
+recorded as such, and bad input is an RFC 9457 problem."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ import pytest
 from eth_utils.crypto import keccak
 
 from tests.api.conftest import Api, portlink_cli, running_api
+from tests.api.dcsa import Receiver
 from tests.api.stack import sse_events
+from tests.api.test_dcsa_subscriptions import WEBHOOKS
 from tests.api.test_operator_writes import event, eventually
 from tests.api.test_problems import assert_problem
 
@@ -30,6 +32,7 @@ def risky(api_chain, tmp_path_factory) -> Iterator[Api]:
         risk_poll_seconds=0.1,
         risk_alert_threshold=0.99,
         risk_port_thresholds={"CNSUD": 0.5},
+        **WEBHOOKS,
     ) as running:
         yield running
 
@@ -175,3 +178,42 @@ def test_training_with_too_few_outcomes_is_a_one_line_error(risky: Api):
     shown = portlink_cli(risky, "risk", "model")
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("risk model 0: the untrained prior")
+
+
+def test_alert_webhooks_send_risk_alerts_to_customs_and_auditors_only(risky: Api):
+    receiver = Receiver()
+    try:
+
+        def subscribe(who: Any, **filters: str) -> str:
+            secret, key = receiver.new_secret()
+            made = who.client.post(
+                "/v1/alert-subscriptions", json={"callbackUrl": receiver.url, "secret": secret, **filters}
+            )
+            assert made.status_code == 201, made.text
+            receiver.secrets[made.json()["subscriptionId"]] = key
+            return str(made.json()["subscriptionId"])
+
+        customs, shipper = subscribe(risky.shunde_customs), subscribe(risky.shipper)
+        elsewhere = subscribe(risky.auditor, shipmentId="0x" + "ab" * 32)  # another shipment's alerts only
+        suspicious = declared(risky, observed_kg=29_000, seal="XX00000003")
+
+        def risk_alerts(subscription: str) -> list[dict[str, Any]]:
+            return [e for c in receiver.received(subscription) for e in c.events if e["event"] == "RiskAlert"]
+
+        def about_it(subscription: str) -> list[dict[str, Any]]:
+            return [a for a in risk_alerts(subscription) if a["declarationId"] == suspicious]
+
+        sent = eventually(lambda: about_it(customs), lambda found: bool(found), timeout=60)
+        assert [(a["port"], a["threshold"], a["declarationVersion"]) for a in sent] == [("CNSUD", 0.5, 1)]
+        assert sent[0]["score"] >= 0.5
+        assert "seal" in sent[0]["reasons"]
+        assert all(c.valid_signature for c in receiver.received(customs))
+        assert eventually(
+            lambda: risky.shunde_customs.client.get(f"/v1/alert-subscriptions/{customs}").json(),
+            lambda detail: detail["deliveredEvents"] >= 1 and detail["attempts"] == 0,
+        )
+        time.sleep(1)  # ten delivery rounds: the trader's and the other shipment's webhooks had their turn
+        assert risk_alerts(shipper) == []
+        assert risk_alerts(elsewhere) == []
+    finally:
+        receiver.stop()

@@ -198,6 +198,54 @@ def test_a_score_over_the_ports_threshold_raises_one_alert(engine: Engine) -> No
     risk.rescore(open_ids(engine))
     assert len(risk.alerts()) == len(alerts)  # once per declaration, port and version
     assert risk.alerts(after=alerts[-1].raised_at) == []
+    # Numbered in the order raised: a stream or a webhook reads on from the last it had.
+    assert [a.seq for a in alerts] == list(range(1, len(alerts) + 1))
+    assert risk.last_alert_seq() == len(alerts)
+    assert risk.alerts(after_seq=1) == alerts[1:]
+    assert risk.alerts(after_seq=len(alerts)) == []
+
+
+def test_migration_0010_numbers_the_alerts_raised_so_far_and_starts_webhooks_after_them(
+    database: Callable[[], str],
+) -> None:
+    from importlib.resources import files
+
+    from alembic import command
+    from alembic.config import Config
+
+    engine = open_engine(database())
+    config = Config()
+    config.set_main_option("script_location", str(files("portlink.store") / "migrations"))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0009")
+        alert = {"port": "CNSHK", "declaration_version": 1, "threshold": 0.5, "model_version": 0, "reasons": "r"}
+        conn.execute(
+            text(
+                "INSERT INTO risk_alerts (declaration_id, port, declaration_version, score, threshold, model_version,"
+                " reasons, raised_at) VALUES (:declaration_id, :port, :declaration_version, :score, :threshold,"
+                " :model_version, :reasons, :raised_at)"
+            ),
+            [
+                {**alert, "declaration_id": "0x" + "bb" * 32, "score": 0.9, "raised_at": 20.0},
+                {**alert, "declaration_id": "0x" + "aa" * 32, "score": 0.8, "raised_at": 10.0},
+            ],
+        )
+        conn.execute(
+            text(
+                "INSERT INTO subscriptions (subscription_id, topic, member, callback_url, secret, filters, cursor,"
+                " created_at, updated_at, next_attempt_at, attempts, delivered_events) VALUES ('s1', 'alerts',"
+                " :member, 'https://example.com/hook', 'c2VjcmV0', '{}', 0, 0, 0, 0, 0, 0)"
+            ),
+            {"member": CUSTOMS.member},
+        )
+    migrate(engine)
+    risk = RiskService(engine)
+    assert [(a.declaration_id[:4], a.seq) for a in risk.alerts()] == [("0xaa", 1), ("0xbb", 2)]
+    assert risk.last_alert_seq() == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.subscriptions.c.risk_cursor)).scalar_one() == 2
+    engine.dispose()
 
 
 def _waiting(engine: Engine) -> list[tuple[str, str]]:

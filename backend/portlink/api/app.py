@@ -37,7 +37,7 @@ from portlink.api.routes import (
 )
 from portlink.services.runtime import Runtime
 from portlink.services.subscriptions import ALERTS_TOPIC, DCSA_TOPIC
-from portlink.services.webhooks import Renderers
+from portlink.services.webhooks import RISK_ALERTS, Renderers
 from portlink.settings import Settings
 
 DESCRIPTION = """\
@@ -70,7 +70,11 @@ def _chain_events_json(entries: Sequence[Any]) -> list[Any]:
 
 
 #: How each notification topic's events are written in a callback: as this API answers them.
-RENDERERS: Renderers = {DCSA_TOPIC: events.events_json, ALERTS_TOPIC: _chain_events_json}
+RENDERERS: Renderers = {
+    DCSA_TOPIC: events.events_json,
+    ALERTS_TOPIC: _chain_events_json,
+    RISK_ALERTS: lambda found: [alerts.risk_alert_json(a) for a in found],  # as the alert stream sends them
+}
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, start: bool = True) -> FastAPI:

@@ -169,6 +169,8 @@ class RiskAlert:
     model_version: int
     reasons: str
     raised_at: float
+    #: Raised order (1, 2, …): where a stream or a webhook is in the alerts.
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -442,15 +444,23 @@ class RiskService:
             ).mappings()
             return [_decision(dict(x)) for x in found]
 
-    def alerts(self, *, port: str | None = None, after: float = 0.0, limit: int = 100) -> list[RiskAlert]:
-        """Risk alerts raised after ``after`` (unix time), oldest first."""
+    def alerts(
+        self, *, port: str | None = None, after: float = 0.0, after_seq: int = 0, limit: int = 100
+    ) -> list[RiskAlert]:
+        """Risk alerts raised after ``after`` (unix time) and after the ``after_seq``-th, oldest first."""
         ra = schema.risk_alerts
-        query = select(ra).where(ra.c.raised_at > after)
+        query = select(ra).where(ra.c.raised_at > after, ra.c.seq > after_seq)
         if port:
             query = query.where(ra.c.port == port)
         with self.engine.connect() as conn:
-            found = conn.execute(query.order_by(ra.c.raised_at, ra.c.declaration_id).limit(limit)).mappings()
+            found = conn.execute(query.order_by(ra.c.seq).limit(limit)).mappings()
             return [RiskAlert(**dict(x)) for x in found]
+
+    def last_alert_seq(self) -> int:
+        """The ``seq`` of the newest risk alert (0: none yet): a reader that starts now starts after it."""
+        ra = schema.risk_alerts
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(ra.c.seq))).scalar() or 0)
 
     # ------------------------------------------------------------------ the worker's round
 
@@ -583,7 +593,9 @@ class RiskService:
             return 0
         w, ra = waiting_declarations(), schema.risk_alerts
         waiting = conn.execute(select(w.c.declaration_id, w.c.port).where(w.c.declaration_id.in_(list(over)))).all()
-        rows = []
+        rows: list[dict[str, Any]] = []
+        # One worker writes alerts (one per database: the risk worker lock), so the next number is free.
+        seq = int(conn.execute(select(func.max(ra.c.seq))).scalar() or 0)
         for declaration_id, port in waiting:
             x = over[declaration_id]
             threshold = self.config.threshold_of(port)
@@ -606,6 +618,7 @@ class RiskService:
                         "model_version": x.model_version,
                         "reasons": "; ".join(r.text for r in x.reasons),
                         "raised_at": now,
+                        "seq": seq + len(rows) + 1,
                     }
                 )
         upsert_rows(conn, ra, rows)

@@ -264,6 +264,7 @@ class Runtime:
             iot=self.iot,
             eventlog=self.eventlog,
             consortium=self.consortium,
+            risk=self.risk,
             renderers=renderers,
             config=config,
         )

@@ -142,13 +142,14 @@ class SubscriptionService:
     def create(
         self, caller: Caller, topic: Topic, callback_url: str, secret: str, filters: dict[str, Any]
     ) -> Subscription:
-        """A new subscription of the caller; it is sent the events indexed from now on."""
+        """A new subscription of the caller; it is sent the events indexed (and risk alerts raised) from now on."""
         check_callback_url(callback_url, allow_private=self.allow_private)
         secret_bytes(secret)
         now = time.time()
         o = schema.outbox
         with self.engine.begin() as conn:
             newest = conn.execute(select(func.max(o.c.seq)).where(o.c.topic == topic)).scalar()
+            raised = conn.execute(select(func.max(schema.risk_alerts.c.seq))).scalar()
             subscription_id = str(uuid.uuid4())
             conn.execute(
                 insert(schema.subscriptions),
@@ -160,6 +161,7 @@ class SubscriptionService:
                     "secret": secret,
                     "filters": filters,
                     "cursor": int(newest or 0),
+                    "risk_cursor": int(raised or 0),
                     "created_at": now,
                     "updated_at": now,
                     "next_attempt_at": now,

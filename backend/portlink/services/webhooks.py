@@ -16,6 +16,11 @@ keeps a ``cursor``: the last ``seq`` it was sent (or skipped as not matching). T
    ``webhook_max_backoff_seconds``; the cursor stays, so nothing is lost, and a batch may arrive twice.
 
 A process killed while it delivers leaves the cursor where it was: the batch is delivered again after the lease.
+
+Alert webhooks also carry the risk engine's alerts (customs and auditors only, like the alert stream): they are not
+chain events and never in the outbox, so a subscription keeps a second cursor, ``risk_cursor``, over
+``risk_alerts.seq``; once no final outbox row waits, the next batch is the risk alerts after it (rendered by the
+``RISK_ALERTS`` renderer), delivered and retried in the same way.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from portlink.services.consortium import ConsortiumService
 from portlink.services.dcsa import DcsaService, TntEvent
 from portlink.services.eventlog import EventLog
 from portlink.services.iot import IoTService
+from portlink.services.risk import RiskAlert, RiskService
 from portlink.services.subscriptions import Subscription, _subscription, is_public_host, secret_bytes
 from portlink.store import schema
 from portlink.store.notifications import ALERTS_TOPIC, DCSA_TOPIC
@@ -51,6 +57,8 @@ log = logging.getLogger("portlink.webhooks")
 
 #: How a topic's events are written in a callback body (the API's response models: the same JSON as its reads).
 Renderers = dict[str, Callable[[Sequence[Any]], list[Any]]]
+#: The renderer of risk alerts (sent to alert webhooks).
+RISK_ALERTS = "risk-alerts"
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class Claimed:
     subscription: Subscription
     cursor: int
     secret: str
+    risk_cursor: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,12 +117,13 @@ class Deliveries:
         iot: IoTService,
         eventlog: EventLog,
         consortium: ConsortiumService,
+        risk: RiskService,
         renderers: Renderers,
         config: WebhookConfig,
         client: httpx.Client | None = None,
     ) -> None:
         self.engine, self.dcsa, self.iot, self.eventlog = engine, dcsa, iot, eventlog
-        self.consortium = consortium
+        self.consortium, self.risk = consortium, risk
         self.renderers, self.config = renderers, config
         self.owner = str(uuid.uuid4())
         self.client = client or httpx.Client(timeout=config.timeout_seconds, follow_redirects=False)
@@ -159,7 +169,10 @@ class Deliveries:
     def _due(self) -> list[str]:
         t, o = schema.subscriptions, schema.outbox
         now, final = time.time(), self._final_block()
-        pending = exists().where(o.c.topic == t.c.topic, o.c.seq > t.c.cursor, o.c.block_number <= final)
+        ra = schema.risk_alerts
+        pending = exists().where(o.c.topic == t.c.topic, o.c.seq > t.c.cursor, o.c.block_number <= final) | (
+            (t.c.topic == ALERTS_TOPIC) & exists().where(ra.c.seq > t.c.risk_cursor)
+        )
         query = (
             select(t.c.subscription_id)
             .where(t.c.next_attempt_at <= now, (t.c.lease_until.is_(None)) | (t.c.lease_until < now), pending)
@@ -186,7 +199,7 @@ class Deliveries:
             if claimed != 1:
                 return None
             row = dict(conn.execute(select(t).where(t.c.subscription_id == subscription_id)).mappings().one())
-        return Claimed(_subscription(row), int(row["cursor"]), str(row["secret"]))
+        return Claimed(_subscription(row), int(row["cursor"]), str(row["secret"]), int(row["risk_cursor"]))
 
     # ------------------------------------------------------------------ delivering
 
@@ -214,28 +227,46 @@ class Deliveries:
         subscription = claimed.subscription
         sid = subscription.subscription_id
         upto: int | None = None
+        risk = False  # the batch is of risk alerts (moves risk_cursor), not of outbox rows
+        alerts: list[RiskAlert] = []
         events: Sequence[Any] = ()
         try:
             upto = self._batch(claimed)
+            if upto is None and subscription.topic == ALERTS_TOPIC:
+                alerts = self.risk.alerts(after_seq=claimed.risk_cursor, limit=self.config.batch_size)
+                upto, risk = (alerts[-1].seq, True) if alerts else (None, False)
             if upto is None:
                 self._release(sid)
                 return Attempt(sid, 0, None)
             caller = member_caller(self.consortium, subscription.member, "subscription", "the subscription's member")
-            events = self._events(subscription, caller, claimed.cursor, upto)
+            if risk:
+                events = self._risk_alerts(subscription, caller, alerts)
+            else:
+                events = self._events(subscription, caller, claimed.cursor, upto)
             if not events:
-                self._advance(sid, upto, 0, None)
+                self._advance(sid, upto, 0, None, risk=risk)
                 return Attempt(sid, 0, None)
-            status, error = self._post(claimed, self.renderers[subscription.topic](events))
+            renderer = self.renderers[RISK_ALERTS if risk else subscription.topic]
+            status, error = self._post(claimed, renderer(events))
         except AuthenticationError as exc:
             status, error = None, str(exc)
         except Exception as exc:
             log.exception("delivering subscription %s failed", sid)
             status, error = None, f"{type(exc).__name__}: {exc}"
         if upto is not None and status is not None and 200 <= status < 300:
-            self._advance(sid, upto, len(events), status)
+            self._advance(sid, upto, len(events), status, risk=risk)
             return Attempt(sid, len(events), status)
         self._failed(subscription, status, error)
         return Attempt(sid, 0, status, error)
+
+    @staticmethod
+    def _risk_alerts(subscription: Subscription, caller: Caller, alerts: Sequence[RiskAlert]) -> list[RiskAlert]:
+        """The risk alerts the member may read (customs and auditors, as on the alert stream), of the shipment
+        asked for."""
+        if not caller.oversight:
+            return []
+        shipment = subscription.alert_filters.shipment_id
+        return [a for a in alerts if shipment is None or a.declaration_id == shipment]
 
     def _events(self, subscription: Subscription, caller: Caller, cursor: int, upto: int) -> Sequence[Any]:
         if subscription.topic == DCSA_TOPIC:
@@ -272,11 +303,12 @@ class Deliveries:
 
     # ------------------------------------------------------------------ outcomes
 
-    def _advance(self, subscription_id: str, upto: int, sent: int, status: int | None) -> None:
+    def _advance(self, subscription_id: str, upto: int, sent: int, status: int | None, *, risk: bool = False) -> None:
         t = schema.subscriptions
+        cursor = t.c.risk_cursor if risk else t.c.cursor
         now = time.time()
         values: dict[str, Any] = {
-            "cursor": upto,
+            cursor.name: upto,
             "attempts": 0,
             "next_attempt_at": now,
             "lease_owner": None,
@@ -289,7 +321,7 @@ class Deliveries:
         with self.engine.begin() as conn:
             conn.execute(
                 update(t)
-                .where(t.c.subscription_id == subscription_id, t.c.lease_owner == self.owner, t.c.cursor < upto)
+                .where(t.c.subscription_id == subscription_id, t.c.lease_owner == self.owner, cursor < upto)
                 .values(**values)
             )
 

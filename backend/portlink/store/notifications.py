@@ -8,7 +8,7 @@ removes are deleted with them (and announced again with new numbers when re-inde
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Float, Index, Integer, String, Table, Text, UniqueConstraint, text
 
 from portlink.store.columns import HASH, Block, Json, metadata
 
@@ -40,6 +40,13 @@ subscriptions = Table(
     Column("secret", Text, nullable=False, comment="Base64 HMAC key of Notification-Signature (needed to sign)."),
     Column("filters", Json, nullable=False, comment="The subscription body's filters, as given (normalised)."),
     Column("cursor", Block, nullable=False, comment="The last outbox seq delivered (or skipped as not matching)."),
+    Column(
+        "risk_cursor",
+        Block,
+        nullable=False,
+        server_default=text("0"),
+        comment="Alerts topic: the last risk alert seq delivered (or skipped as not visible to the member).",
+    ),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("next_attempt_at", Float, nullable=False),

@@ -7,7 +7,7 @@ with blocks (a score computed from evidence a reorganisation removed is recomput
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text
 
 from portlink.store.columns import ADDRESS, HASH, PORT, Block, Json, metadata
 
@@ -60,4 +60,6 @@ risk_alerts = Table(
     Column("model_version", Integer, nullable=False),
     Column("reasons", Text, nullable=False, comment="The reasons' sentences, joined."),
     Column("raised_at", Float, nullable=False),
+    Column("seq", Block, nullable=False, comment="Raised order: 1, 2, … (the cursor of streams and webhooks)."),
+    Index("ix_risk_alerts_seq", "seq", unique=True),
 )

@@ -2,7 +2,8 @@
 of IoT alerts raised and resolved and of customs holds placed and released (those the member may read, of one
 shipment if asked) are POSTed to the callback as a JSON array of chain events, signed as DCSA signs its callbacks
 (``Notification-Signature: sha256=<HMAC-SHA256 of the body>``, ``Subscription-ID``), at least once, once their
-block is final."""
+block is final. Customs' and auditors' webhooks are also sent risk alerts (``"event": "RiskAlert"``, as the alert
+stream sends them), in callbacks of their own."""
 
 from __future__ import annotations
 

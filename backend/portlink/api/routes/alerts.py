@@ -190,14 +190,14 @@ def alert_stream(
             runtime.telemetry_hub.unsubscribe(warnings)
             changes.unsubscribe(wakeup)
 
-    risk_cursor = time.time()
+    risk_cursor = runtime.risk.last_alert_seq() if caller.oversight else 0
 
     def risk_alerts() -> Iterator[str]:
         nonlocal risk_cursor
         if not caller.oversight:
             return
-        for alert in runtime.risk.alerts(after=risk_cursor, limit=1000):
-            risk_cursor = max(risk_cursor, alert.raised_at)
+        for alert in runtime.risk.alerts(after_seq=risk_cursor, limit=1000):
+            risk_cursor = alert.seq
             yield f"event: RiskAlert\ndata: {json.dumps(risk_alert_json(alert))}\n\n"
 
     def poll() -> Iterator[str]:
