@@ -219,3 +219,19 @@ def running_api(chain: Chain, folder: Path, **overrides: Any) -> Iterator[Api]:
 def api(api_chain, tmp_path_factory) -> Iterator[Api]:
     with running_api(api_chain, tmp_path_factory.mktemp("api")) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    """The published DCSA Track & Trace 2.2.0 OpenAPI document (a copy per test module)."""
+    from tests.api.dcsa import published  # it imports this module
+
+    return published()
+
+
+@pytest.fixture(scope="module")
+def validators(spec: dict[str, Any]) -> Any:
+    """Validators of the published event schemas (see :func:`tests.api.dcsa.event_validators`)."""
+    from tests.api.dcsa import event_validators
+
+    return event_validators(spec)

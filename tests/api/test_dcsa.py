@@ -12,17 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.api.dcsa import IMO, SERVICE, VESSEL, event_validators, published, record_call, ship, voyage
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return published()
-
-
-@pytest.fixture(scope="module")
-def validators(spec):
-    return event_validators(spec)
+from tests.api.dcsa import IMO, SERVICE, VESSEL, record_call, ship, voyage
 
 
 @pytest.fixture(scope="module")

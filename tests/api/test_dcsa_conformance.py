@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from tests.api.dcsa import SPEC, flat, published, ship, validator, voyage
+from tests.api.dcsa import SPEC, flat, ship, validator, voyage
 
 CHECKS = [
     not_a_server_error,
@@ -39,11 +39,6 @@ CHECKS = [
     missing_required_header,
     unsupported_method,
 ]
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return published()
 
 
 @pytest.fixture(scope="module")

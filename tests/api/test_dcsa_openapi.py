@@ -13,7 +13,7 @@ import pytest
 from portlink.api.app import create_app
 from portlink.settings import Settings
 
-from tests.api.dcsa import flat, published, resolve
+from tests.api.dcsa import flat, resolve
 
 #: Fields of the standard's response schemas that PortLink does not send, and why.
 NOT_SENT = {
@@ -47,11 +47,6 @@ NOT_SENT = {
     ("vessel", "vesselOperatorCarrierCode"): "carriers are consortium members, not SCAC/SMDG codes",
     ("vessel", "vesselOperatorCarrierCodeListProvider"): "carriers are consortium members, not SCAC/SMDG codes",
 }
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    return published()
 
 
 @pytest.fixture(scope="module")

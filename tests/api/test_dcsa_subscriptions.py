@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import Api, env_of, running_api
-from tests.api.dcsa import Receiver, event_validators, mine, published, ship, validator, voyage
+from tests.api.dcsa import Receiver, mine, ship, validator, voyage
 from tests.deployment.test_cli import PORTLINK
 from tests.deployment.test_deploy import _free_port
 
@@ -33,16 +33,6 @@ WEBHOOKS = {
     "webhook_timeout_seconds": 2.0,
     "webhook_allow_private_addresses": True,
 }
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return published()
-
-
-@pytest.fixture(scope="module")
-def validators(spec):
-    return event_validators(spec)
 
 
 @pytest.fixture(scope="module")
