@@ -27,6 +27,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Float,
+    Select,
     and_,
     bindparam,
     case,
@@ -348,59 +349,10 @@ class RiskService:
     def _facts(conn: Connection, ids: Sequence[str] | None) -> list[DeclarationFacts]:
         """Facts of declarations, their evidence read by subqueries on the declaration's keys (index lookups, so
         reading a few costs little however large the index)."""
-        d, s, c = schema.declarations, schema.shipments, schema.containers
-        x, h, a, cd, rd = (
-            schema.discrepancies,
-            schema.customs_holds,
-            schema.iot_alerts,
-            schema.customs_decisions,
-            schema.risk_decisions,
-        )
-        shipment = c.c.shipment_id == d.c.shipment_id
-        deviation = case(
-            (
-                and_(c.c.observed_gross_kg.is_not(None), c.c.declared_gross_kg > 0),
-                func.abs(cast(c.c.observed_gross_kg - c.c.declared_gross_kg, Float)) / c.c.declared_gross_kg,
-            ),
-            else_=None,
-        )
-
-        def discrepancy(kind: str) -> Any:
-            return select(x.c.shipment_id).where(x.c.shipment_id == d.c.shipment_id, x.c.kind == kind).exists()
-
-        query = select(
-            d.c.declaration_id,
-            d.c.hs_codes,
-            d.c.customs_value,
-            d.c.currency,
-            d.c.state,
-            d.c.block_number,
-            s.c.shipper,
-            s.c.consignee,
-            s.c.origin_port,
-            s.c.destination_port,
-            s.c.registered_block,
-            select(func.sum(c.c.declared_gross_kg)).where(shipment).scalar_subquery().label("kg"),
-            select(func.max(deviation)).where(shipment).scalar_subquery().label("deviation"),
-            discrepancy("SEALS").label("seals"),
-            discrepancy("WEIGHT").label("weight"),
-            select(func.count()).where(a.c.shipment_id == d.c.shipment_id).scalar_subquery().label("alerts"),
-            select(func.min(cd.c.block_number))
-            .where(cd.c.declaration_id == d.c.declaration_id, cd.c.decision == "REJECT")
-            .scalar_subquery()
-            .label("rejected_at"),
-            select(func.min(h.c.block_number))
-            .where(h.c.declaration_id == d.c.declaration_id)
-            .scalar_subquery()
-            .label("held_at"),
-            select(rd.c.declaration_id)
-            .where(rd.c.declaration_id == d.c.declaration_id, rd.c.against_advice.is_(True))
-            .exists()
-            .label("against"),
-        ).join(s, s.c.shipment_id == d.c.shipment_id)
-        if ids is not None:
-            query = query.where(d.c.declaration_id.in_(ids))
-        return [_fact(r._mapping) for r in conn.execute(query)]  # type: ignore[arg-type]
+        if ids is None:
+            return [_fact(r._mapping) for r in conn.execute(_facts_statement(False))]  # type: ignore[arg-type]
+        found = conn.execute(_facts_statement(True), {"ids": list(ids)})
+        return [_fact(r._mapping) for r in found]  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ reading scores
 
@@ -724,6 +676,63 @@ class RiskWorker:
     def stop(self) -> None:
         """Stop after the current round."""
         self.stop_event.set()
+
+
+@cache
+def _facts_statement(by_id: bool) -> Select[Any]:
+    """The facts of every declaration, or (``by_id``) of those in ``:ids``, built once (see
+    :meth:`RiskService._facts`)."""
+    d, s, c = schema.declarations, schema.shipments, schema.containers
+    x, h, a, cd, rd = (
+        schema.discrepancies,
+        schema.customs_holds,
+        schema.iot_alerts,
+        schema.customs_decisions,
+        schema.risk_decisions,
+    )
+    shipment = c.c.shipment_id == d.c.shipment_id
+    deviation = case(
+        (
+            and_(c.c.observed_gross_kg.is_not(None), c.c.declared_gross_kg > 0),
+            func.abs(cast(c.c.observed_gross_kg - c.c.declared_gross_kg, Float)) / c.c.declared_gross_kg,
+        ),
+        else_=None,
+    )
+
+    def discrepancy(kind: str) -> Any:
+        return select(x.c.shipment_id).where(x.c.shipment_id == d.c.shipment_id, x.c.kind == kind).exists()
+
+    query = select(
+        d.c.declaration_id,
+        d.c.hs_codes,
+        d.c.customs_value,
+        d.c.currency,
+        d.c.state,
+        d.c.block_number,
+        s.c.shipper,
+        s.c.consignee,
+        s.c.origin_port,
+        s.c.destination_port,
+        s.c.registered_block,
+        select(func.sum(c.c.declared_gross_kg)).where(shipment).scalar_subquery().label("kg"),
+        select(func.max(deviation)).where(shipment).scalar_subquery().label("deviation"),
+        discrepancy("SEALS").label("seals"),
+        discrepancy("WEIGHT").label("weight"),
+        select(func.count()).where(a.c.shipment_id == d.c.shipment_id).scalar_subquery().label("alerts"),
+        select(func.min(cd.c.block_number))
+        .where(cd.c.declaration_id == d.c.declaration_id, cd.c.decision == "REJECT")
+        .scalar_subquery()
+        .label("rejected_at"),
+        select(func.min(h.c.block_number))
+        .where(h.c.declaration_id == d.c.declaration_id)
+        .scalar_subquery()
+        .label("held_at"),
+        select(rd.c.declaration_id)
+        .where(rd.c.declaration_id == d.c.declaration_id, rd.c.against_advice.is_(True))
+        .exists()
+        .label("against"),
+    ).join(s, s.c.shipment_id == d.c.shipment_id)
+    return query.where(d.c.declaration_id.in_(bindparam("ids", expanding=True))) if by_id else query
 
 
 @cache
