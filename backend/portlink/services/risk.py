@@ -349,9 +349,7 @@ class RiskService:
     def _facts(conn: Connection, ids: Sequence[str] | None) -> list[DeclarationFacts]:
         """Facts of declarations, their evidence read by subqueries on the declaration's keys (index lookups, so
         reading a few costs little however large the index)."""
-        if ids is None:
-            return [_fact(r._mapping) for r in conn.execute(_facts_statement(False))]  # type: ignore[arg-type]
-        found = conn.execute(_facts_statement(True), {"ids": list(ids)})
+        found = conn.execute(_facts_statement(ids is not None), {} if ids is None else {"ids": list(ids)})
         return [_fact(r._mapping) for r in found]  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ reading scores
@@ -410,9 +408,8 @@ class RiskService:
 
     def last_alert_seq(self) -> int:
         """The ``seq`` of the newest risk alert (0: none yet): a reader that starts now starts after it."""
-        ra = schema.risk_alerts
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.max(ra.c.seq))).scalar() or 0)
+            return newest_alert_seq(conn)
 
     # ------------------------------------------------------------------ the worker's round
 
@@ -547,7 +544,7 @@ class RiskService:
         waiting = conn.execute(select(w.c.declaration_id, w.c.port).where(w.c.declaration_id.in_(list(over)))).all()
         rows: list[dict[str, Any]] = []
         # One worker writes alerts (one per database: the risk worker lock), so the next number is free.
-        seq = int(conn.execute(select(func.max(ra.c.seq))).scalar() or 0)
+        seq = newest_alert_seq(conn)
         for declaration_id, port in waiting:
             x = over[declaration_id]
             threshold = self.config.threshold_of(port)
@@ -676,6 +673,11 @@ class RiskWorker:
     def stop(self) -> None:
         """Stop after the current round."""
         self.stop_event.set()
+
+
+def newest_alert_seq(conn: Connection) -> int:
+    """The ``seq`` of the newest risk alert (0: none yet)."""
+    return int(conn.execute(select(func.max(schema.risk_alerts.c.seq))).scalar() or 0)
 
 
 @cache

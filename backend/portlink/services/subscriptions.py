@@ -22,6 +22,7 @@ from sqlalchemy import BigInteger, Engine, cast, delete, func, insert, select, u
 from portlink.errors import InvalidInputError, NotFoundError
 from portlink.services.access import Caller
 from portlink.services.dcsa import SubscriptionFilters
+from portlink.services.risk import newest_alert_seq
 from portlink.services.sql import Cursor, KeysetPage, OrderKey, SortKey, fingerprint, keyset_page, rows
 from portlink.store import schema
 from portlink.store.notifications import ALERTS_TOPIC, DCSA_TOPIC
@@ -149,7 +150,7 @@ class SubscriptionService:
         o = schema.outbox
         with self.engine.begin() as conn:
             newest = conn.execute(select(func.max(o.c.seq)).where(o.c.topic == topic)).scalar()
-            raised = conn.execute(select(func.max(schema.risk_alerts.c.seq))).scalar()
+            raised = newest_alert_seq(conn)
             subscription_id = str(uuid.uuid4())
             conn.execute(
                 insert(schema.subscriptions),
@@ -161,7 +162,7 @@ class SubscriptionService:
                     "secret": secret,
                     "filters": filters,
                     "cursor": int(newest or 0),
-                    "risk_cursor": int(raised or 0),
+                    "risk_cursor": raised,
                     "created_at": now,
                     "updated_at": now,
                     "next_attempt_at": now,
