@@ -3,7 +3,7 @@
 // authorities, the KPIs of the chain's record (lead times, time per stage, holds per 100 declarations).
 import { get } from "../api";
 import { ChartView, PALETTE } from "../components/Chart";
-import { hasRole, Loading, PageTitle, Problem, useData, useSession } from "../components/ui";
+import { hasRole, Loading, oversight, PageTitle, Problem, useData, useSession } from "../components/ui";
 import { amount, day, duration, label } from "../format";
 import type { Overview as Data, Kpis as KpiData } from "../types";
 
@@ -19,7 +19,6 @@ function Figure({ value, caption, href }: { value: string | number; caption: str
   return <div class="figure">{href ? <a href={href}>{body}</a> : body}</div>;
 }
 
-const KPI_ROLES = ["CUSTOMS", "AUDITOR", "PORT_AUTHORITY"];
 const hours = (seconds: number | null) => (seconds === null ? 0 : Math.round((seconds / 3600) * 10) / 10);
 const per100 = (value: number | null) => (value === null ? "—" : value.toFixed(1));
 
@@ -184,7 +183,7 @@ export function Overview() {
         }}
         table={{ columns: ["Day", "Milestones"], rows: o.milestonesByDay.map((d) => [day(d.day), d.count]) }}
       />
-      {KPI_ROLES.some((role) => hasRole(session, role)) && <Performance />}
+      {(oversight(session) || hasRole(session, "PORT_AUTHORITY")) && <Performance />}
     </div>
   );
 }
